@@ -1,0 +1,155 @@
+// POST /v1/chat/completions: validate, rewrite the model name, forward, and relay the answer
+// whole or as a stream, capturing usage either way.
+#include <boost/json.hpp>
+
+#include "api/proxy.h"
+#include "api/validation.h"
+#include "http/sse.h"
+
+namespace switchyard::api {
+namespace {
+
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kDone = "data: [DONE]\n\n";
+
+bool wants_stream(const json::object& body) {
+  const auto* stream = body.if_contains("stream");
+  return stream != nullptr && stream->is_bool() && stream->as_bool();
+}
+
+bool client_wants_usage(const json::object& body) {
+  const auto* options = body.if_contains("stream_options");
+  const auto* include =
+      options && options->is_object() ? options->as_object().if_contains("include_usage") : nullptr;
+  return include != nullptr && include->is_bool() && include->as_bool();
+}
+
+// Usage is always asked of the upstream so every stream can be accounted for; the client
+// only sees it when it asked too.
+void request_stream_usage(json::object& body) {
+  json::value& options = body["stream_options"];
+  if (!options.is_object()) {
+    options = json::object{};
+  }
+  options.as_object()["include_usage"] = true;
+}
+
+std::optional<ApiError> check_features(const PreparedRequest& prepared, bool stream) {
+  const auto& model = *prepared.model;
+  if (stream && !model.has(config::Capability::kStreaming)) {
+    return unsupported(model.name, "streaming", "stream");
+  }
+  const auto* tools = prepared.body.if_contains("tools");
+  if (tools != nullptr && tools->is_array() && !tools->as_array().empty() &&
+      !model.has(config::Capability::kTools)) {
+    return unsupported(model.name, "tools", "tools");
+  }
+  const auto* format = prepared.body.if_contains("response_format");
+  if (format != nullptr && format->is_object() && format->as_object().at("type") == "json_schema" &&
+      !model.has(config::Capability::kJsonSchema)) {
+    return unsupported(model.name, "JSON schema output", "response_format");
+  }
+  return std::nullopt;
+}
+
+// Relays chunks as they arrive. Once the first byte has gone out the status cannot change,
+// so a failure after that point is reported as a final error event, never as a clean end.
+http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
+                                               providers::ChunkStream& stream,
+                                               const config::ModelConfig& model, bool forward_usage,
+                                               std::optional<Usage>& usage) {
+  bhttp::response_header<> header;
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/event-stream");
+  header.set(bhttp::field::cache_control, "no-cache");
+  header.set("x-switchyard-model", model.name);
+  if (!co_await exchange.start_stream(std::move(header))) {
+    co_return "client_gone";
+  }
+  while (true) {
+    auto chunk = co_await stream.next();
+    if (!chunk) {
+      const ApiError error = from_provider_error(chunk.error(), model.provider);
+      co_await exchange.write_chunk(http::encode_sse_data(http::error_body(error)));
+      co_await exchange.finish_stream();
+      co_return "stream_failed";
+    }
+    if (!chunk->has_value()) {
+      co_await exchange.write_chunk(kDone);
+      const bool finished = co_await exchange.finish_stream();
+      co_return finished ? "ok" : "client_gone";
+    }
+    json::object& object = **chunk;
+    if (auto found = read_usage(object)) {
+      usage = found;
+    }
+    const auto* choices = object.if_contains("choices");
+    if (!forward_usage) {
+      const bool usage_only = choices != nullptr && choices->is_array() &&
+                              choices->as_array().empty() && object.contains("usage");
+      if (usage_only) {
+        continue;
+      }
+      object.erase("usage");
+    }
+    object["model"] = model.name;
+    if (!co_await exchange.write_chunk(http::encode_sse_data(json::serialize(object)))) {
+      co_return "client_gone";
+    }
+  }
+}
+
+}  // namespace
+
+http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
+                                              const ProxyContext& context) {
+  const auto started = Clock::now();
+  auto prepared = prepare_request(exchange.request(), context, validate_chat_request,
+                                  config::Capability::kChat);
+  if (!prepared) {
+    co_await respond_error(exchange, prepared.error());
+    co_return;
+  }
+  const bool stream = wants_stream(prepared->body);
+  if (auto problem = check_features(*prepared, stream)) {
+    co_await respond_error(exchange, *problem);
+    co_return;
+  }
+  const bool forward_usage = stream && client_wants_usage(prepared->body);
+  if (stream) {
+    request_stream_usage(prepared->body);
+  }
+
+  const config::ModelConfig& model = *prepared->model;
+  // A named request, not a temporary inside the co_await: GCC 12 destroys such temporaries
+  // twice.
+  providers::ProviderRequest upstream{.endpoint = providers::Endpoint::kChatCompletions,
+                                      .body = std::move(prepared->body),
+                                      .stream = stream,
+                                      .request_id = exchange.request_id()};
+  auto answer = co_await prepared->provider->send(std::move(upstream));
+  if (!answer) {
+    co_await respond_error(exchange, from_provider_error(answer.error(), model.provider));
+    log_request(exchange, model, "upstream_error", std::nullopt, started);
+    co_return;
+  }
+
+  std::optional<Usage> usage;
+  if (stream) {
+    const auto outcome =
+        co_await relay_stream(exchange, *answer->stream, model, forward_usage, usage);
+    log_request(exchange, model, outcome, usage, started);
+    co_return;
+  }
+  usage = read_usage(answer->body);
+  answer->body["model"] = model.name;
+  auto response = json_response(json::serialize(answer->body));
+  response.set("x-switchyard-model", model.name);
+  co_await exchange.respond(std::move(response));
+  log_request(exchange, model, "ok", usage, started);
+}
+
+}  // namespace switchyard::api

@@ -1,0 +1,33 @@
+// The endpoint handlers behind Gateway, one file each. Internal to the api folder.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "http/error_response.h"
+#include "http/exchange.h"
+#include "providers/registry.h"
+
+namespace switchyard::api {
+
+// What a proxied request needs besides the exchange itself.
+struct ProxyContext {
+  const config::Config& config;
+  const providers::Registry& providers;
+};
+
+http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
+                                              const ProxyContext& context);
+http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyContext& context);
+http::Awaitable<void> handle_list_models(http::Exchange& exchange, const config::Config& config);
+http::Awaitable<void> handle_get_model(http::Exchange& exchange, const config::Config& config,
+                                       std::string_view id);
+
+// Shared by the handlers: a JSON 200 response, an error response, and body parsing with
+// the API's nesting limit.
+http::Response json_response(std::string body);
+http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error);
+Result<boost::json::object, http::ErrorInfo> parse_body(const http::Request& request);
+
+}  // namespace switchyard::api

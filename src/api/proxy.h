@@ -1,0 +1,44 @@
+// What the proxied endpoints share: turning a request body into a checked upstream request,
+// reading usage from answers, and the per-request record. Internal to the api folder.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include <boost/json/object.hpp>
+
+#include "api/errors.h"
+#include "api/handlers.h"
+
+namespace switchyard::api {
+
+struct PreparedRequest {
+  const config::ModelConfig* model = nullptr;
+  providers::Provider* provider = nullptr;
+  boost::json::object body;  // with "model" already set to the upstream model name
+};
+
+using Validator = std::function<std::optional<ApiError>(const boost::json::object&)>;
+
+// Parses and validates the body, finds the model (404 when unknown) and checks that it has
+// `required` (400 when it does not).
+Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
+                                                  const ProxyContext& context,
+                                                  const Validator& validate,
+                                                  config::Capability required);
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+};
+
+// The usage object of an answer or chunk, if it carries a non-null one.
+std::optional<Usage> read_usage(const boost::json::object& answer);
+
+// One debug line per finished request: model, outcome, tokens and spend. Never content.
+void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
+                 std::string_view outcome, const std::optional<Usage>& usage,
+                 std::chrono::steady_clock::time_point started);
+
+}  // namespace switchyard::api

@@ -1,0 +1,322 @@
+#include "api/validation.h"
+
+#include <array>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace switchyard::api {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t kMaxStopSequences = 4;
+constexpr std::array<std::string_view, 6> kRoles{"system",    "developer", "user",
+                                                 "assistant", "tool",      "function"};
+
+using Check = std::optional<ApiError>;
+
+bool is_number(const json::value& value) {
+  return value.is_number();
+}
+
+double as_double(const json::value& value) {
+  return value.to_number<double>();
+}
+
+Check expect_string(const json::value& value, std::string_view param) {
+  if (!value.is_string()) {
+    return invalid_field(param, "must be a string");
+  }
+  return std::nullopt;
+}
+
+// An optional field, checked only when present and not null.
+template <class Fn>
+Check optional_field(const json::object& body, std::string_view key, Fn check) {
+  const json::value* value = body.if_contains(key);
+  if (value == nullptr || value->is_null()) {
+    return std::nullopt;
+  }
+  return check(*value, key);
+}
+
+Check number_in(const json::value& value, std::string_view param, double min, double max) {
+  if (!is_number(value) || as_double(value) < min || as_double(value) > max) {
+    return invalid_field(param, fmt::format("must be a number from {} to {}", min, max));
+  }
+  return std::nullopt;
+}
+
+Check positive_integer(const json::value& value, std::string_view param) {
+  if (!value.is_int64() && !value.is_uint64()) {
+    return invalid_field(param, "must be an integer");
+  }
+  if (value.is_int64() && value.as_int64() < 1) {
+    return invalid_field(param, "must be at least 1");
+  }
+  return std::nullopt;
+}
+
+Check integer(const json::value& value, std::string_view param) {
+  if (!value.is_int64() && !value.is_uint64()) {
+    return invalid_field(param, "must be an integer");
+  }
+  return std::nullopt;
+}
+
+Check boolean(const json::value& value, std::string_view param) {
+  if (!value.is_bool()) {
+    return invalid_field(param, "must be a boolean");
+  }
+  return std::nullopt;
+}
+
+Check content(const json::value& value, const std::string& param, bool may_be_null) {
+  if (value.is_string() || (value.is_null() && may_be_null)) {
+    return std::nullopt;
+  }
+  if (!value.is_array()) {
+    return invalid_field(param, "must be a string or an array of content parts");
+  }
+  const auto& parts = value.as_array();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string part = fmt::format("{}[{}]", param, i);
+    const auto* object = parts[i].if_object();
+    const auto* type = object ? object->if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()) {
+      return invalid_field(part + ".type", "must be a string");
+    }
+    if (*type == "text") {
+      const auto* text = object->if_contains("text");
+      if (text == nullptr || !text->is_string()) {
+        return invalid_field(part + ".text", "must be a string");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Check message(const json::value& value, std::size_t index) {
+  const std::string param = fmt::format("messages[{}]", index);
+  const auto* object = value.if_object();
+  if (object == nullptr) {
+    return invalid_field(param, "must be an object");
+  }
+  const auto* role = object->if_contains("role");
+  if (role == nullptr) {
+    return invalid_field(param + ".role", "is required");
+  }
+  if (!role->is_string() || std::find(kRoles.begin(), kRoles.end(),
+                                      std::string_view(role->as_string())) == kRoles.end()) {
+    return invalid_field(param + ".role",
+                         "must be one of system, developer, user, assistant, tool, function");
+  }
+  const auto* body = object->if_contains("content");
+  const bool assistant = *role == "assistant";
+  if (body == nullptr) {
+    // An assistant turn may carry only tool calls; every other turn needs content.
+    if (assistant) {
+      return std::nullopt;
+    }
+    return invalid_field(param + ".content", "is required");
+  }
+  return content(*body, param + ".content", assistant);
+}
+
+Check messages(const json::object& body) {
+  const auto* value = body.if_contains("messages");
+  if (value == nullptr) {
+    return invalid_field("messages", "is required");
+  }
+  if (!value->is_array() || value->as_array().empty()) {
+    return invalid_field("messages", "must be a non-empty array");
+  }
+  const auto& list = value->as_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (auto problem = message(list[i], i)) {
+      return problem;
+    }
+  }
+  return std::nullopt;
+}
+
+Check tools(const json::value& value, std::string_view param) {
+  if (!value.is_array()) {
+    return invalid_field(param, "must be an array");
+  }
+  const auto& list = value.as_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string item = fmt::format("tools[{}]", i);
+    const auto* object = list[i].if_object();
+    if (object == nullptr) {
+      return invalid_field(item, "must be an object");
+    }
+    const auto* type = object->if_contains("type");
+    if (type == nullptr || !type->is_string()) {
+      return invalid_field(item + ".type", "must be a string");
+    }
+    if (*type != "function") {
+      continue;  // other tool types are the upstream's to judge
+    }
+    const auto* function = object->if_contains("function");
+    const auto* name =
+        function && function->is_object() ? function->as_object().if_contains("name") : nullptr;
+    if (name == nullptr || !name->is_string() || name->as_string().empty()) {
+      return invalid_field(item + ".function.name", "must be a non-empty string");
+    }
+  }
+  return std::nullopt;
+}
+
+Check tool_choice(const json::value& value, std::string_view param) {
+  if (value.is_string()) {
+    const auto& choice = value.as_string();
+    if (choice != "none" && choice != "auto" && choice != "required") {
+      return invalid_field(param, "must be 'none', 'auto', 'required' or an object");
+    }
+    return std::nullopt;
+  }
+  if (!value.is_object() || !value.as_object().contains("type")) {
+    return invalid_field(param, "must be 'none', 'auto', 'required' or an object");
+  }
+  return std::nullopt;
+}
+
+Check response_format(const json::value& value, std::string_view param) {
+  const auto* object = value.if_object();
+  const auto* type = object ? object->if_contains("type") : nullptr;
+  if (type == nullptr || !type->is_string()) {
+    return invalid_field("response_format.type", "must be a string");
+  }
+  if (*type == "text" || *type == "json_object") {
+    return std::nullopt;
+  }
+  if (*type != "json_schema") {
+    return invalid_field("response_format.type", "must be 'text', 'json_object' or 'json_schema'");
+  }
+  const auto* schema = object->if_contains("json_schema");
+  if (schema == nullptr || !schema->is_object()) {
+    return invalid_field("response_format.json_schema", "must be an object");
+  }
+  const auto* name = schema->as_object().if_contains("name");
+  if (name == nullptr || !name->is_string()) {
+    return invalid_field("response_format.json_schema.name", "must be a string");
+  }
+  (void)param;
+  return std::nullopt;
+}
+
+Check stop(const json::value& value, std::string_view param) {
+  if (value.is_string()) {
+    return std::nullopt;
+  }
+  if (!value.is_array() || value.as_array().size() > kMaxStopSequences) {
+    return invalid_field(param, "must be a string or an array of up to 4 strings");
+  }
+  for (const auto& item : value.as_array()) {
+    if (!item.is_string()) {
+      return invalid_field(param, "must be a string or an array of up to 4 strings");
+    }
+  }
+  return std::nullopt;
+}
+
+Check stream_options(const json::value& value, std::string_view param) {
+  if (!value.is_object()) {
+    return invalid_field(param, "must be an object");
+  }
+  return optional_field(value.as_object(), "include_usage",
+                        [](const json::value& v, std::string_view) {
+                          return boolean(v, "stream_options.include_usage");
+                        });
+}
+
+Check metadata(const json::value& value, std::string_view param) {
+  if (!value.is_object()) {
+    return invalid_field(param, "must be an object of string values");
+  }
+  for (const auto& [key, item] : value.as_object()) {
+    if (!item.is_string()) {
+      return invalid_field(fmt::format("metadata.{}", std::string_view(key)), "must be a string");
+    }
+  }
+  return std::nullopt;
+}
+
+Check model(const json::object& body) {
+  const auto* value = body.if_contains("model");
+  if (value == nullptr) {
+    return invalid_field("model", "is required");
+  }
+  if (!value->is_string() || value->as_string().empty()) {
+    return invalid_field("model", "must be a non-empty string");
+  }
+  return std::nullopt;
+}
+
+Check first_problem(std::initializer_list<Check> checks) {
+  for (const auto& check : checks) {
+    if (check) {
+      return check;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> validate_chat_request(const json::object& body) {
+  auto range = [](double min, double max) {
+    return
+        [min, max](const json::value& v, std::string_view p) { return number_in(v, p, min, max); };
+  };
+  return first_problem({
+      model(body),
+      messages(body),
+      optional_field(body, "stream", boolean),
+      optional_field(body, "stream_options", stream_options),
+      optional_field(body, "max_tokens", positive_integer),
+      optional_field(body, "max_completion_tokens", positive_integer),
+      optional_field(body, "n", positive_integer),
+      optional_field(body, "temperature", range(0, 2)),
+      optional_field(body, "top_p", range(0, 1)),
+      optional_field(body, "presence_penalty", range(-2, 2)),
+      optional_field(body, "frequency_penalty", range(-2, 2)),
+      optional_field(body, "seed", integer),
+      optional_field(body, "stop", stop),
+      optional_field(body, "user", expect_string),
+      optional_field(body, "metadata", metadata),
+      optional_field(body, "tools", tools),
+      optional_field(body, "tool_choice", tool_choice),
+      optional_field(body, "response_format", response_format),
+  });
+}
+
+std::optional<ApiError> validate_embeddings_request(const json::object& body) {
+  if (auto problem = model(body)) {
+    return problem;
+  }
+  const auto* input = body.if_contains("input");
+  if (input == nullptr) {
+    return invalid_field("input", "is required");
+  }
+  const bool valid_input =
+      (input->is_string()) || (input->is_array() && !input->as_array().empty());
+  if (!valid_input) {
+    return invalid_field("input", "must be a string or a non-empty array");
+  }
+  return first_problem({
+      optional_field(body, "dimensions", positive_integer),
+      optional_field(body, "encoding_format",
+                     [](const json::value& v, std::string_view p) -> Check {
+                       if (!v.is_string() || (v != "float" && v != "base64")) {
+                         return invalid_field(p, "must be 'float' or 'base64'");
+                       }
+                       return std::nullopt;
+                     }),
+      optional_field(body, "user", expect_string),
+  });
+}
+
+}  // namespace switchyard::api

@@ -1,0 +1,44 @@
+#include "app/cli.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/serve.h"
+
+namespace switchyard::app {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"Switchyard: an OpenAI-compatible gateway for local, self-hosted and closed models",
+               "switchyard"};
+  app.set_version_flag("--version", "switchyard " SWITCHYARD_VERSION);
+  app.require_subcommand(1);
+
+  ServeOptions serve_options;
+  auto* serve_command = app.add_subcommand("serve", "Run the gateway");
+  serve_command->add_option("--config", serve_options.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+  serve_command->add_option("--listen", serve_options.listen,
+                            "HOST:PORT to listen on (overrides [server].listen)");
+  serve_command->add_option("--port-file", serve_options.port_file,
+                            "Write the bound port to this file once serving");
+  serve_command->add_option("--log-level", serve_options.log_level,
+                            "trace, debug, info, warn, error, critical or off");
+
+  std::string config_file;
+  auto* check_command =
+      app.add_subcommand("check-config", "Validate a configuration file without serving");
+  check_command->add_option("file", config_file, "TOML configuration file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  if (serve_command->parsed()) {
+    return serve(serve_options);
+  }
+  return check_config(config_file);
+}
+
+}  // namespace switchyard::app

@@ -1,0 +1,48 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace switchyard::config {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Capability>, 6> kCapabilityNames{{
+    {"chat", Capability::kChat},
+    {"streaming", Capability::kStreaming},
+    {"tools", Capability::kTools},
+    {"json_schema", Capability::kJsonSchema},
+    {"embeddings", Capability::kEmbeddings},
+    {"vision", Capability::kVision},
+}};
+
+}  // namespace
+
+const ModelConfig* Config::find_model(std::string_view name) const {
+  const auto it = std::find_if(models.begin(), models.end(),
+                               [&](const ModelConfig& model) { return model.name == name; });
+  return it == models.end() ? nullptr : &*it;
+}
+
+const ProviderConfig* Config::find_provider(std::string_view name) const {
+  const auto it = std::find_if(providers.begin(), providers.end(),
+                               [&](const ProviderConfig& p) { return p.name == name; });
+  return it == providers.end() ? nullptr : &*it;
+}
+
+Config default_config() {
+  Config config;
+  config.source = "<built-in default>";
+  return config;
+}
+
+std::optional<Capability> parse_capability(std::string_view name) {
+  for (const auto& [candidate, capability] : kCapabilityNames) {
+    if (candidate == name) {
+      return capability;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace switchyard::config

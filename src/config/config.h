@@ -1,0 +1,97 @@
+// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]` and `[[models]]`
+// in the TOML file mean once validated. Immutable after load; shared read-only by all threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/hash.h"
+
+namespace switchyard::config {
+
+using Millis = std::chrono::milliseconds;
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned io_threads = 0;  // 0: one per core
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  Millis header_timeout{10'000};
+  Millis body_timeout{30'000};
+  Millis keepalive_timeout{75'000};
+  Millis write_timeout{30'000};
+  std::size_t max_connections = 10'000;
+  std::size_t max_in_flight = 4'096;
+  Millis drain_timeout{15'000};
+  std::string log_level = "info";
+};
+
+// A gateway key; only its digest is kept once the file is read.
+struct KeyConfig {
+  std::string name;
+  Sha256Digest digest{};
+};
+
+enum class ProviderKind { kOpenAiCompatible };
+
+struct ProviderConfig {
+  std::string name;
+  ProviderKind kind = ProviderKind::kOpenAiCompatible;
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string base_path;  // path prefix of base_url without trailing '/', e.g. "/v1"
+  std::string api_key;    // resolved from api_key_env; empty when none
+  std::string ca_file;
+  std::size_t max_connections = 256;  // per I/O thread
+  Millis connect_timeout{5'000};
+  Millis first_byte_timeout{60'000};
+  Millis idle_timeout{60'000};
+  Millis request_timeout{600'000};
+};
+
+enum class Capability : std::uint8_t {
+  kChat = 1 << 0,
+  kStreaming = 1 << 1,
+  kTools = 1 << 2,
+  kJsonSchema = 1 << 3,
+  kEmbeddings = 1 << 4,
+  kVision = 1 << 5,
+};
+
+struct ModelConfig {
+  std::string name;            // public name clients send
+  std::string provider;        // name of a ProviderConfig
+  std::string upstream_model;  // name sent upstream
+  double input_price_per_mtok = 0;
+  double output_price_per_mtok = 0;
+  std::uint32_t context_length = 0;  // 0: unknown
+  std::uint8_t capabilities = 0;
+
+  bool has(Capability capability) const {
+    return (capabilities & static_cast<std::uint8_t>(capability)) != 0;
+  }
+};
+
+struct Config {
+  std::string source;  // file the config came from, or "<built-in default>"
+  ServerConfig server;
+  std::vector<KeyConfig> keys;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+
+  const ModelConfig* find_model(std::string_view name) const;
+  const ProviderConfig* find_provider(std::string_view name) const;
+};
+
+// The configuration `switchyard serve` runs with when no file is given.
+Config default_config();
+
+// Parses a capability name ("chat", "tools", ...); nullopt when unknown.
+std::optional<Capability> parse_capability(std::string_view name);
+
+}  // namespace switchyard::config

@@ -1,0 +1,452 @@
+#include "config/loader.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace switchyard::config {
+namespace {
+
+constexpr std::int64_t kMaxMillis = 24LL * 3600 * 1000;
+constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
+
+// Collects problems with their source positions so one run reports all of them.
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string source) : source_(std::move(source)) {}
+
+  void add(const toml::source_region& where, std::string_view key, std::string_view what) {
+    problems_.push_back(fmt::format("{}:{}:{}: key '{}': {}", source_, where.begin.line,
+                                    where.begin.column, key, what));
+  }
+  void add_plain(std::string text) { problems_.push_back(std::move(text)); }
+
+  bool empty() const { return problems_.empty(); }
+  const std::string& source() const { return source_; }
+
+  std::string joined() const {
+    std::string out;
+    for (const auto& problem : problems_) {
+      out += problem;
+      out += '\n';
+    }
+    if (!out.empty()) {
+      out.pop_back();
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> problems_;
+};
+
+// Reads typed values out of one TOML table, remembering which keys were used so that
+// misspelt keys are reported instead of silently ignored.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, Diagnostics& diagnostics,
+              const EnvLookup& env)
+      : table_(table), path_(std::move(path)), diagnostics_(diagnostics), env_(env) {}
+
+  ~TableReader() { report_unknown_keys(); }
+  TableReader(const TableReader&) = delete;
+  TableReader& operator=(const TableReader&) = delete;
+
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  }
+
+  const toml::node* find(std::string_view key) {
+    used_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  void error(std::string_view key, std::string_view what) {
+    const toml::node* node = table_.get(key);
+    diagnostics_.add(node != nullptr ? node->source() : table_.source(), key_path(key), what);
+  }
+
+  std::optional<std::string> string(std::string_view key) {
+    const toml::node* node = find(key);
+    if (node == nullptr) {
+      return std::nullopt;
+    }
+    const auto* value = node->as_string();
+    if (value == nullptr) {
+      error(key, "must be a string");
+      return std::nullopt;
+    }
+    return interpolate(key, value->get());
+  }
+
+  std::string required_string(std::string_view key) {
+    auto value = string(key);
+    if (!value && table_.get(key) == nullptr) {
+      error(key, "is required");
+    } else if (value && value->empty()) {
+      error(key, "must not be empty");
+    }
+    return value.value_or("");
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const toml::node* node = find(key);
+    if (node == nullptr) {
+      return std::nullopt;
+    }
+    const auto* value = node->as_integer();
+    if (value == nullptr) {
+      error(key, "must be an integer");
+      return std::nullopt;
+    }
+    if (value->get() < min || value->get() > max) {
+      error(key, fmt::format("must be between {} and {}, got {}", min, max, value->get()));
+      return std::nullopt;
+    }
+    return value->get();
+  }
+
+  template <class T>
+  void read_count(std::string_view key, T& out, std::int64_t min = 1) {
+    if (auto value = integer(key, min, kMaxCount)) {
+      out = static_cast<T>(*value);
+    }
+  }
+
+  void read_millis(std::string_view key, Millis& out) {
+    if (auto value = integer(key, 1, kMaxMillis)) {
+      out = Millis(*value);
+    }
+  }
+
+  void read_price(std::string_view key, double& out) {
+    const toml::node* node = find(key);
+    if (node == nullptr) {
+      return;
+    }
+    const auto number = node->value<double>();  // accepts integers and floats
+    if (!number || *number < 0 || !std::isfinite(*number)) {
+      error(key, "must be a non-negative number");
+      return;
+    }
+    out = *number;
+  }
+
+  const toml::array* array(std::string_view key) {
+    const toml::node* node = find(key);
+    if (node == nullptr) {
+      return nullptr;
+    }
+    if (!node->is_array()) {
+      error(key, "must be an array");
+      return nullptr;
+    }
+    return node->as_array();
+  }
+
+  const toml::table& table() const { return table_; }
+  Diagnostics& diagnostics() { return diagnostics_; }
+
+ private:
+  std::optional<std::string> interpolate(std::string_view key, std::string_view raw) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < raw.size()) {
+      const std::size_t open = raw.find("${", pos);
+      if (open == std::string_view::npos) {
+        out.append(raw.substr(pos));
+        break;
+      }
+      const std::size_t close = raw.find('}', open + 2);
+      if (close == std::string_view::npos) {
+        error(key, "has an unterminated '${' in its value");
+        return std::nullopt;
+      }
+      out.append(raw.substr(pos, open - pos));
+      const std::string_view name = raw.substr(open + 2, close - open - 2);
+      const auto value = env_(name);
+      if (!value) {
+        error(key, fmt::format("environment variable '{}' is not set", name));
+        return std::nullopt;
+      }
+      out.append(*value);
+      pos = close + 1;
+    }
+    return out;
+  }
+
+  void report_unknown_keys() {
+    for (const auto& [key, node] : table_) {
+      if (used_.count(std::string(key.str())) == 0) {
+        diagnostics_.add(node.source(), key_path(key.str()), "unknown key");
+      }
+    }
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  Diagnostics& diagnostics_;
+  const EnvLookup& env_;
+  std::set<std::string> used_;
+};
+
+void read_listen(TableReader& reader, ServerConfig& server) {
+  const auto listen = reader.string("listen");
+  if (!listen) {
+    return;
+  }
+  const std::size_t colon = listen->rfind(':');
+  const std::string host = colon == std::string::npos ? "" : listen->substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : listen->substr(colon + 1);
+  char* end = nullptr;
+  const long number = std::strtol(port.c_str(), &end, 10);
+  if (host.empty() || port.empty() || *end != '\0' || number < 0 || number > 65535) {
+    reader.error("listen", "must be HOST:PORT, e.g. \"127.0.0.1:8080\"");
+    return;
+  }
+  server.host = host;
+  server.port = static_cast<std::uint16_t>(number);
+}
+
+void read_server(TableReader& reader, ServerConfig& server) {
+  read_listen(reader, server);
+  if (auto threads = reader.integer("io_threads", 0, 1024)) {
+    server.io_threads = static_cast<unsigned>(*threads);
+  }
+  reader.read_count("max_header_bytes", server.max_header_bytes, 1024);
+  reader.read_count("max_body_bytes", server.max_body_bytes);
+  reader.read_millis("header_timeout_ms", server.header_timeout);
+  reader.read_millis("body_timeout_ms", server.body_timeout);
+  reader.read_millis("keepalive_timeout_ms", server.keepalive_timeout);
+  reader.read_millis("write_timeout_ms", server.write_timeout);
+  reader.read_count("max_connections", server.max_connections);
+  reader.read_count("max_in_flight", server.max_in_flight);
+  reader.read_millis("drain_timeout_ms", server.drain_timeout);
+  if (auto level = reader.string("log_level")) {
+    static const std::set<std::string> kLevels{"trace", "debug",    "info", "warn",
+                                               "error", "critical", "off"};
+    if (kLevels.count(*level) == 0) {
+      reader.error("log_level", "must be one of trace, debug, info, warn, error, critical, off");
+    } else {
+      server.log_level = *level;
+    }
+  }
+}
+
+void read_key(TableReader& reader, KeyConfig& key) {
+  key.name = reader.required_string("name");
+  const auto plain = reader.string("key");
+  const auto hex = reader.string("sha256");
+  if (plain.has_value() == hex.has_value()) {
+    reader.error(plain ? "sha256" : "key", "give exactly one of 'key' and 'sha256'");
+    return;
+  }
+  if (plain) {
+    if (plain->empty()) {
+      reader.error("key", "must not be empty");
+    }
+    key.digest = sha256(*plain);
+  } else if (auto digest = parse_sha256_hex(*hex)) {
+    key.digest = *digest;
+  } else {
+    reader.error("sha256", "must be 64 hexadecimal characters");
+  }
+}
+
+void read_base_url(TableReader& reader, ProviderConfig& provider) {
+  const std::string text = reader.required_string("base_url");
+  if (text.empty()) {
+    return;
+  }
+  const auto url = boost::urls::parse_absolute_uri(text);
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty() ||
+      url->has_query() || url->has_fragment()) {
+    reader.error("base_url", "must be an http:// or https:// URL without query or fragment");
+    return;
+  }
+  provider.tls = url->scheme() == "https";
+  provider.host = url->host();
+  provider.port = url->has_port() ? url->port_number() : (provider.tls ? 443 : 80);
+  provider.base_path = url->encoded_path();
+  while (!provider.base_path.empty() && provider.base_path.back() == '/') {
+    provider.base_path.pop_back();
+  }
+}
+
+void read_provider(TableReader& reader, ProviderConfig& provider, const EnvLookup& env) {
+  provider.name = reader.required_string("name");
+  const std::string kind = reader.required_string("kind");
+  if (!kind.empty() && kind != "openai_compatible") {
+    reader.error("kind",
+                 fmt::format("unknown provider kind '{}' (known: openai_compatible)", kind));
+  }
+  read_base_url(reader, provider);
+  if (auto variable = reader.string("api_key_env")) {
+    if (auto value = env(*variable)) {
+      provider.api_key = *value;
+    } else {
+      reader.error("api_key_env", fmt::format("environment variable '{}' is not set", *variable));
+    }
+  }
+  provider.ca_file = reader.string("ca_file").value_or("");
+  reader.read_count("max_connections", provider.max_connections);
+  reader.read_millis("connect_timeout_ms", provider.connect_timeout);
+  reader.read_millis("first_byte_timeout_ms", provider.first_byte_timeout);
+  reader.read_millis("idle_timeout_ms", provider.idle_timeout);
+  reader.read_millis("request_timeout_ms", provider.request_timeout);
+}
+
+void read_capabilities(TableReader& reader, ModelConfig& model) {
+  const toml::array* list = reader.array("capabilities");
+  if (list == nullptr) {
+    model.capabilities = static_cast<std::uint8_t>(Capability::kChat) |
+                         static_cast<std::uint8_t>(Capability::kStreaming);
+    return;
+  }
+  for (const auto& item : *list) {
+    const auto name = item.value<std::string>();
+    const auto capability = name ? parse_capability(*name) : std::nullopt;
+    if (!capability) {
+      reader.diagnostics().add(item.source(), reader.key_path("capabilities"),
+                               "unknown capability (known: chat, streaming, tools, json_schema, "
+                               "embeddings, vision)");
+      continue;
+    }
+    model.capabilities |= static_cast<std::uint8_t>(*capability);
+  }
+}
+
+void read_model(TableReader& reader, ModelConfig& model) {
+  model.name = reader.required_string("name");
+  model.provider = reader.required_string("provider");
+  model.upstream_model = reader.string("upstream_model").value_or(model.name);
+  reader.read_price("input_price_per_mtok", model.input_price_per_mtok);
+  reader.read_price("output_price_per_mtok", model.output_price_per_mtok);
+  if (auto length = reader.integer("context_length", 1, kMaxCount)) {
+    model.context_length = static_cast<std::uint32_t>(*length);
+  }
+  read_capabilities(reader, model);
+}
+
+// Calls `read` for every table of an array of tables such as [[models]].
+template <class T, class ReadFn>
+void read_table_array(TableReader& root, std::string_view key, std::vector<T>& out,
+                      const EnvLookup& env, ReadFn read) {
+  const toml::array* list = root.array(key);
+  if (list == nullptr) {
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table* table = (*list)[i].as_table();
+    const std::string path = fmt::format("{}[{}]", key, i);
+    if (table == nullptr) {
+      root.diagnostics().add((*list)[i].source(), path, "must be a table");
+      continue;
+    }
+    TableReader reader(*table, path, root.diagnostics(), env);
+    read(reader, out.emplace_back());
+  }
+}
+
+// Checks across tables: unique names, and models that name an existing provider.
+void cross_check(const toml::table& root, Config& config, Diagnostics& diagnostics) {
+  auto where = [&](std::string_view array, std::size_t index) {
+    return root[array][index].node()->source();
+  };
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < config.providers.size(); ++i) {
+    if (!names.insert(config.providers[i].name).second) {
+      diagnostics.add(where("providers", i), fmt::format("providers[{}].name", i),
+                      fmt::format("duplicate provider name '{}'", config.providers[i].name));
+    }
+  }
+  names.clear();
+  for (std::size_t i = 0; i < config.models.size(); ++i) {
+    const ModelConfig& model = config.models[i];
+    if (!names.insert(model.name).second) {
+      diagnostics.add(where("models", i), fmt::format("models[{}].name", i),
+                      fmt::format("duplicate model name '{}'", model.name));
+    }
+    if (!model.provider.empty() && config.find_provider(model.provider) == nullptr) {
+      diagnostics.add(where("models", i), fmt::format("models[{}].provider", i),
+                      fmt::format("no provider named '{}'", model.provider));
+    }
+  }
+  names.clear();
+  for (std::size_t i = 0; i < config.keys.size(); ++i) {
+    if (!names.insert(config.keys[i].name).second) {
+      diagnostics.add(where("keys", i), fmt::format("keys[{}].name", i),
+                      fmt::format("duplicate key name '{}'", config.keys[i].name));
+    }
+  }
+}
+
+Result<Config, std::string> build(const toml::table& root, std::string_view source,
+                                  const EnvLookup& env) {
+  Diagnostics diagnostics{std::string(source)};
+  Config config;
+  config.source = std::string(source);
+  {
+    TableReader reader(root, "", diagnostics, env);
+    if (const toml::node* server = reader.find("server")) {
+      if (const toml::table* table = server->as_table()) {
+        TableReader server_reader(*table, "server", diagnostics, env);
+        read_server(server_reader, config.server);
+      } else {
+        reader.error("server", "must be a table");
+      }
+    }
+    read_table_array(reader, "keys", config.keys, env, read_key);
+    read_table_array(reader, "providers", config.providers, env,
+                     [&](TableReader& r, ProviderConfig& p) { read_provider(r, p, env); });
+    read_table_array(reader, "models", config.models, env, read_model);
+  }
+  if (diagnostics.empty()) {
+    cross_check(root, config, diagnostics);
+  }
+  if (!diagnostics.empty()) {
+    return fail(diagnostics.joined());
+  }
+  return config;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+  };
+}
+
+Result<Config, std::string> load_string(std::string_view text, std::string_view source_name,
+                                        const EnvLookup& env) {
+  try {
+    const toml::table root = toml::parse(text, source_name);
+    return build(root, source_name, env);
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    return fail(
+        fmt::format("{}:{}:{}: {}", source_name, where.line, where.column, error.description()));
+  }
+}
+
+Result<Config, std::string> load_file(const std::string& path, const EnvLookup& env) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return fail(fmt::format("{}: cannot open the file", path));
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return load_string(text.str(), path, env);
+}
+
+}  // namespace switchyard::config

@@ -1,0 +1,117 @@
+#include "http/client_connection.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/ssl.h>
+
+namespace switchyard::http {
+namespace {
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+
+std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> make_stream(
+    net::io_context& io_context, net::ssl::context* tls) {
+  if (tls == nullptr) {
+    return std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>(
+        std::in_place_index<0>, io_context);
+  }
+  return std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>(
+      std::in_place_index<1>, io_context, *tls);
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(net::io_context& io_context, net::ssl::context* tls,
+                                   std::string host)
+    : stream_(make_stream(io_context, tls)), host_(std::move(host)) {}
+
+beast::tcp_stream& ClientConnection::lowest_layer() {
+  return std::visit(
+      [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); }, stream_);
+}
+
+Awaitable<beast::error_code> ClientConnection::connect(const Endpoints& endpoints, Millis timeout) {
+  auto& tcp_layer = lowest_layer();
+  tcp_layer.expires_after(timeout);
+  auto [ec, endpoint] = co_await tcp_layer.async_connect(endpoints, kUseTuple);
+  if (ec) {
+    co_return ec;
+  }
+  beast::error_code ignored;
+  tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    // SNI, so that virtual hosts present the right certificate, then verification of the
+    // certificate chain and of the host name against it.
+    if (SSL_set_tlsext_host_name(tls->native_handle(), host_.c_str()) != 1) {
+      co_return beast::error_code(static_cast<int>(::ERR_get_error()),
+                                  net::error::get_ssl_category());
+    }
+    tls->set_verify_mode(net::ssl::verify_peer);
+    tls->set_verify_callback(net::ssl::host_name_verification(host_));
+    auto [handshake_ec] = co_await tls->async_handshake(net::ssl::stream_base::client, kUseTuple);
+    if (handshake_ec) {
+      co_return handshake_ec;
+    }
+  }
+  tcp_layer.expires_never();
+  co_return beast::error_code{};
+}
+
+Awaitable<beast::error_code> ClientConnection::write(Request& request, Millis timeout) {
+  lowest_layer().expires_after(timeout);
+  co_return co_await std::visit(
+      [&](auto& stream) -> Awaitable<beast::error_code> {
+        auto [ec, bytes] = co_await bhttp::async_write(stream, request, kUseTuple);
+        co_return ec;
+      },
+      stream_);
+}
+
+Awaitable<beast::error_code> ClientConnection::read_header(ResponseParser& parser, Millis timeout) {
+  lowest_layer().expires_after(timeout);
+  co_return co_await std::visit(
+      [&](auto& stream) -> Awaitable<beast::error_code> {
+        auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer_, parser, kUseTuple);
+        co_return ec;
+      },
+      stream_);
+}
+
+Awaitable<beast::error_code> ClientConnection::read_some(ResponseParser& parser, Millis timeout) {
+  lowest_layer().expires_after(timeout);
+  beast::error_code ec = co_await std::visit(
+      [&](auto& stream) -> Awaitable<beast::error_code> {
+        auto [read_ec, bytes] = co_await bhttp::async_read_some(stream, buffer_, parser, kUseTuple);
+        co_return read_ec;
+      },
+      stream_);
+  // need_buffer only says the caller's body buffer is full, which is how a piece ends.
+  co_return ec == bhttp::error::need_buffer ? beast::error_code{} : ec;
+}
+
+bool ClientConnection::is_stale() {
+  if (buffer_.size() > 0) {
+    return true;
+  }
+  auto& socket = lowest_layer().socket();
+  if (!socket.is_open()) {
+    return true;
+  }
+  char byte = 0;
+  const ssize_t got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (got == 0) {
+    return true;  // orderly close by the peer
+  }
+  return got > 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+void ClientConnection::close() {
+  beast::error_code ignored;
+  lowest_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest_layer().close();
+}
+
+}  // namespace switchyard::http

@@ -1,0 +1,56 @@
+// ClientConnection: one HTTP/1.1 connection to an upstream, plain TCP or TLS with certificate
+// and host name verification. Used through ConnectionPool.
+//
+// Thread-safety: belongs to one I/O thread, like everything made from a worker's io_context.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <variant>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/endpoint_cache.h"
+#include "http/types.h"
+
+namespace switchyard::http {
+
+using Millis = std::chrono::milliseconds;
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+
+class ClientConnection {
+ public:
+  // `tls` is null for plain HTTP; otherwise it must outlive the connection.
+  ClientConnection(net::io_context& io_context, net::ssl::context* tls, std::string host);
+
+  // Connects to the first reachable endpoint and, for TLS, verifies the peer and handshakes.
+  Awaitable<beast::error_code> connect(const Endpoints& endpoints, Millis timeout);
+
+  Awaitable<beast::error_code> write(Request& request, Millis timeout);
+  Awaitable<beast::error_code> read_header(ResponseParser& parser, Millis timeout);
+  // Reads the next piece of the body into the parser's buffer_body.
+  Awaitable<beast::error_code> read_some(ResponseParser& parser, Millis timeout);
+
+  // Whether the peer has closed an idle connection (or sent bytes nobody asked for), so it
+  // must not be reused. Non-blocking.
+  bool is_stale();
+
+  void close();
+
+  // Set once the connection has carried a complete exchange; a failure on a reused
+  // connection before any response byte is the upstream's idle close, safe to retry.
+  bool reused = false;
+
+ private:
+  using PlainStream = beast::tcp_stream;
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+  beast::tcp_stream& lowest_layer();
+
+  std::variant<PlainStream, TlsStream> stream_;
+  beast::flat_buffer buffer_;
+  std::string host_;
+};
+
+}  // namespace switchyard::http

@@ -1,0 +1,278 @@
+#include "http/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "common/log.h"
+#include "common/request_id.h"
+#include "http/worker.h"
+
+namespace switchyard::http {
+namespace {
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+// Closing a connection is how a stream, a timeout or a drain ends; the errors that follow
+// from it are expected and not worth a log line.
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == net::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+         ec == net::error::broken_pipe || ec == net::error::bad_descriptor;
+}
+
+// Keeps ServerState::in_flight exact on every path out of a request.
+class InFlightSlot {
+ public:
+  explicit InFlightSlot(std::atomic<std::size_t>& counter) : counter_(counter) {
+    counter_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~InFlightSlot() { counter_.fetch_sub(1, std::memory_order_relaxed); }
+  InFlightSlot(const InFlightSlot&) = delete;
+  InFlightSlot& operator=(const InFlightSlot&) = delete;
+
+ private:
+  std::atomic<std::size_t>& counter_;
+};
+
+}  // namespace
+
+Session::Session(tcp::socket socket, Worker& worker) : stream_(std::move(socket)), worker_(worker) {
+  worker_.state().open_connections.fetch_add(1, std::memory_order_relaxed);
+  worker_.add_session(this);
+}
+
+Session::~Session() {
+  worker_.remove_session(this);
+  worker_.state().open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::on_drain() {
+  if (idle_) {
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+  }
+}
+
+Awaitable<void> Session::run() {
+  const auto& config = worker_.config();
+  if (worker_.state().open_connections.load(std::memory_order_relaxed) > config.max_connections) {
+    const ErrorInfo error{.status = bhttp::status::service_unavailable,
+                          .message = "the gateway has reached its connection limit",
+                          .type = "server_error",
+                          .code = "overloaded",
+                          .retry_after = "1"};
+    co_await write_error(error);
+  } else {
+    // Plain statements rather than `co_await a() && co_await b()`: GCC 12 miscompiles
+    // co_await inside short-circuit operators.
+    while (true) {
+      if (!co_await wait_for_request()) {
+        break;
+      }
+      if (!co_await read_and_serve()) {
+        break;
+      }
+    }
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+// Waits for the first byte of the next request under the keep-alive timeout, so that the
+// header timeout below measures only how long the client takes to send its headers.
+Awaitable<bool> Session::wait_for_request() {
+  if (buffer_.size() > 0) {
+    co_return true;
+  }
+  if (worker_.state().draining.load(std::memory_order_relaxed)) {
+    co_return false;
+  }
+  idle_ = true;
+  stream_.expires_after(worker_.config().keepalive_timeout);
+  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kUseTuple);
+  idle_ = false;
+  if (ec) {
+    co_return false;
+  }
+  buffer_.commit(bytes);
+  co_return true;
+}
+
+Awaitable<bool> Session::read_and_serve() {
+  const auto& config = worker_.config();
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+  parser.body_limit(config.max_body_bytes);
+
+  stream_.expires_after(config.header_timeout);
+  auto [ec, ignored_bytes] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+  if (ec) {
+    co_await reject(ec);
+    co_return false;
+  }
+  if (const auto expect = parser.get()[bhttp::field::expect];
+      beast::iequals(expect, "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(config.write_timeout);
+    auto [write_ec, written] =
+        co_await net::async_write(stream_, net::buffer(kContinue), kUseTuple);
+    if (write_ec) {
+      co_return false;
+    }
+  }
+
+  stream_.expires_after(config.body_timeout);
+  std::tie(ec, ignored_bytes) = co_await bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+  if (ec) {
+    co_await reject(ec);
+    co_return false;
+  }
+  stream_.expires_never();
+  Request request = parser.release();
+  co_return co_await serve(request);
+}
+
+Awaitable<bool> Session::serve(Request& request) {
+  auto& state = worker_.state();
+  const InFlightSlot slot(state.in_flight);
+  std::string request_id;
+  if (const auto given = request[kRequestIdHeader];
+      is_acceptable_request_id(std::string_view(given.data(), given.size()))) {
+    request_id.assign(given.data(), given.size());
+  } else {
+    request_id = make_request_id();
+  }
+  Exchange exchange(*this, request, std::move(request_id));
+
+  if (state.in_flight.load(std::memory_order_relaxed) > worker_.config().max_in_flight) {
+    const ErrorInfo error{
+        .status = bhttp::status::service_unavailable,
+        .message = "the gateway is at its limit of requests in flight; retry shortly",
+        .type = "server_error",
+        .code = "overloaded",
+        .retry_after = "1"};
+    co_await exchange.respond(make_error_response(error));
+    co_return !exchange.client_gone() && keep_alive_after(request);
+  }
+
+  try {
+    co_await worker_.handler().handle(exchange);
+  } catch (const std::exception& error) {
+    // A handler is expected to answer every failure itself; reaching this is a bug, so it is
+    // logged loudly and answered as an internal error rather than dropping the connection.
+    log::get("http")->error("handler failed on request {}: {}", exchange.request_id(),
+                            error.what());
+  }
+  if (!exchange.responded()) {
+    const ErrorInfo error{.status = bhttp::status::internal_server_error,
+                          .message = "internal error while handling the request",
+                          .type = "server_error"};
+    co_await exchange.respond(make_error_response(error));
+  }
+  co_return !exchange.client_gone() && keep_alive_after(request);
+}
+
+bool Session::keep_alive_after(const Request& request) const {
+  return request.keep_alive() && !worker_.state().draining.load(std::memory_order_relaxed);
+}
+
+// Answers a request that could not be read. Timeouts and oversized requests get a clear
+// error so that the client knows which limit it hit; a vanished client gets nothing.
+Awaitable<void> Session::reject(beast::error_code ec) {
+  if (is_disconnect(ec)) {
+    co_return;
+  }
+  const auto& config = worker_.config();
+  ErrorInfo error{.status = bhttp::status::bad_request,
+                  .message = "malformed HTTP request: " + ec.message(),
+                  .code = "malformed_request"};
+  if (ec == beast::error::timeout) {
+    error = {.status = bhttp::status::request_timeout,
+             .message = "the request was not received within the configured time",
+             .code = "request_timeout"};
+  } else if (ec == bhttp::error::header_limit) {
+    error = {.status = bhttp::status::request_header_fields_too_large,
+             .message = fmt::format("request headers exceed the limit of {} bytes",
+                                    config.max_header_bytes),
+             .code = "headers_too_large"};
+  } else if (ec == bhttp::error::body_limit) {
+    error = {
+        .status = bhttp::status::payload_too_large,
+        .message = fmt::format("request body exceeds the limit of {} bytes", config.max_body_bytes),
+        .code = "request_too_large"};
+  }
+  log::get("http")->debug("rejected an unreadable request: {}", ec.message());
+  co_await write_error(error);
+}
+
+Awaitable<bool> Session::write_error(const ErrorInfo& error) {
+  Response response = make_error_response(error);
+  response.set(kRequestIdHeader, make_request_id());
+  response.keep_alive(false);
+  response.prepare_payload();
+  stream_.expires_after(worker_.config().write_timeout);
+  auto [ec, bytes] = co_await bhttp::async_write(stream_, response, kUseTuple);
+  co_return !ec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exchange: writes go straight to the session's stream; each write has its own deadline so a
+// client that stops reading cannot hold the connection forever.
+
+Awaitable<bool> Exchange::respond(Response response) {
+  responded_ = true;
+  response.set(kRequestIdHeader, request_id_);
+  response.keep_alive(session_.keep_alive_after(request_));
+  response.prepare_payload();
+  session_.stream_.expires_after(session_.worker_.config().write_timeout);
+  auto [ec, bytes] = co_await bhttp::async_write(session_.stream_, response, kUseTuple);
+  session_.stream_.expires_never();
+  client_gone_ = client_gone_ || static_cast<bool>(ec);
+  co_return !ec;
+}
+
+Awaitable<bool> Exchange::start_stream(bhttp::response_header<> header) {
+  responded_ = true;
+  header.set(kRequestIdHeader, request_id_);
+  bhttp::response<bhttp::empty_body> response{std::move(header)};
+  response.keep_alive(session_.keep_alive_after(request_));
+  response.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> serializer{response};
+  session_.stream_.expires_after(session_.worker_.config().write_timeout);
+  auto [ec, bytes] = co_await bhttp::async_write_header(session_.stream_, serializer, kUseTuple);
+  session_.stream_.expires_never();
+  client_gone_ = client_gone_ || static_cast<bool>(ec);
+  co_return !ec;
+}
+
+Awaitable<bool> Exchange::write_chunk(std::string_view data) {
+  if (client_gone_) {
+    co_return false;
+  }
+  if (data.empty()) {
+    co_return true;  // a zero-length chunk would end the stream
+  }
+  session_.stream_.expires_after(session_.worker_.config().write_timeout);
+  auto [ec, bytes] = co_await net::async_write(
+      session_.stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), kUseTuple);
+  session_.stream_.expires_never();
+  client_gone_ = static_cast<bool>(ec);
+  co_return !ec;
+}
+
+Awaitable<bool> Exchange::finish_stream() {
+  if (client_gone_) {
+    co_return false;
+  }
+  session_.stream_.expires_after(session_.worker_.config().write_timeout);
+  auto [ec, bytes] =
+      co_await net::async_write(session_.stream_, bhttp::make_chunk_last(), kUseTuple);
+  session_.stream_.expires_never();
+  client_gone_ = static_cast<bool>(ec);
+  co_return !ec;
+}
+
+}  // namespace switchyard::http

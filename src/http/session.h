@@ -1,0 +1,47 @@
+// Session: one client connection, reading requests one after another (keep-alive) under the
+// configured size and time limits, and handing each to the worker's Handler.
+//
+// Lifetime: owned by its own coroutine (shared_from_this); registered with its Worker while
+// alive so a drain can close it when idle.
+#pragma once
+
+#include <memory>
+
+#include "http/error_response.h"
+#include "http/exchange.h"
+#include "http/types.h"
+
+namespace switchyard::http {
+
+class Worker;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Worker& worker);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Awaitable<void> run();
+
+  // Closes the connection if it is waiting for a next request; otherwise the connection
+  // closes after the response in progress.
+  void on_drain();
+
+ private:
+  friend class Exchange;
+
+  Awaitable<bool> wait_for_request();
+  Awaitable<bool> read_and_serve();
+  Awaitable<bool> serve(Request& request);
+  Awaitable<void> reject(beast::error_code ec);
+  Awaitable<bool> write_error(const ErrorInfo& error);
+  bool keep_alive_after(const Request& request) const;
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Worker& worker_;
+  bool idle_ = false;
+};
+
+}  // namespace switchyard::http

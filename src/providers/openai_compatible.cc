@@ -1,0 +1,292 @@
+#include "providers/openai_compatible.h"
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <limits>
+
+#include <boost/json.hpp>
+
+#include "http/sse.h"
+
+namespace switchyard::providers {
+namespace {
+
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxErrorBody = 1024 * 1024;
+constexpr std::size_t kMaxAnswerBody = 64 * 1024 * 1024;
+constexpr std::size_t kMaxResponseHeader = 64 * 1024;
+constexpr std::size_t kReadBuffer = 16 * 1024;
+constexpr std::size_t kMaxReasonChars = 512;
+
+ProviderError make_error(ProviderError::Kind kind, std::string message) {
+  ProviderError error;
+  error.kind = kind;
+  error.message = std::move(message);
+  return error;
+}
+
+ProviderError from_network_error(const http::beast::error_code& ec, std::string_view during) {
+  if (ec == http::beast::error::timeout) {
+    return make_error(ProviderError::Kind::kTimeout, fmt::format("timed out {}", during));
+  }
+  return make_error(ProviderError::Kind::kUnavailable,
+                    fmt::format("{} failed: {}", during, ec.message()));
+}
+
+// The time left for one read: the idle limit, cut short by the attempt's overall deadline.
+http::Millis read_budget(Clock::time_point deadline, http::Millis idle) {
+  const auto left = std::chrono::duration_cast<http::Millis>(deadline - Clock::now());
+  return std::max(http::Millis(1), std::min(left, idle));
+}
+
+// Everything an attempt holds while its response body is read.
+struct Attempt {
+  explicit Attempt(http::Lease lease_in) : lease(std::move(lease_in)) {
+    parser.header_limit(static_cast<std::uint32_t>(kMaxResponseHeader));
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  }
+
+  // Reads the next piece of body into `out` (appending). Returns an error code, or success
+  // with nothing appended once the body is complete.
+  http::Awaitable<http::beast::error_code> read_piece(std::string& out, http::Millis timeout) {
+    auto& body = parser.get().body();
+    body.data = buffer.data();
+    body.size = buffer.size();
+    const auto ec = co_await lease->read_some(parser, timeout);
+    out.append(buffer.data(), buffer.size() - body.size);
+    co_return ec;
+  }
+
+  http::Awaitable<http::beast::error_code> read_all(std::string& out, std::size_t limit,
+                                                    Clock::time_point deadline, http::Millis idle) {
+    while (!parser.is_done()) {
+      if (auto ec = co_await read_piece(out, read_budget(deadline, idle))) {
+        co_return ec;
+      }
+      if (out.size() > limit) {
+        co_return http::beast::error_code(bhttp::error::body_limit);
+      }
+    }
+    if (parser.keep_alive()) {
+      lease.keep();
+    }
+    co_return http::beast::error_code{};
+  }
+
+  http::Lease lease;
+  http::ResponseParser parser;
+  std::array<char, kReadBuffer> buffer{};
+};
+
+class SseChunkStream final : public ChunkStream {
+ public:
+  SseChunkStream(std::unique_ptr<Attempt> attempt, Clock::time_point deadline, http::Millis idle)
+      : attempt_(std::move(attempt)), deadline_(deadline), idle_(idle) {}
+
+  Awaitable<Result<std::optional<json::object>, ProviderError>> next() override {
+    while (events_.empty()) {
+      if (attempt_->parser.is_done()) {
+        // The body ended without [DONE]. A cleanly finished body is a finished stream.
+        co_return std::optional<json::object>{};
+      }
+      std::string piece;
+      if (auto ec = co_await attempt_->read_piece(piece, read_budget(deadline_, idle_))) {
+        co_return fail(stream_failure(ec));
+      }
+      std::vector<http::SseEvent> events;
+      if (!decoder_.feed(piece, events)) {
+        co_return fail(make_error(ProviderError::Kind::kProtocol, "stream event too large"));
+      }
+      events_.insert(events_.end(), std::make_move_iterator(events.begin()),
+                     std::make_move_iterator(events.end()));
+    }
+    http::SseEvent event = std::move(events_.front());
+    events_.pop_front();
+    co_return co_await decode(event);
+  }
+
+ private:
+  Awaitable<Result<std::optional<json::object>, ProviderError>> decode(
+      const http::SseEvent& event) {
+    if (event.data == "[DONE]") {
+      co_await finish_body();
+      co_return std::optional<json::object>{};
+    }
+    json::error_code ec;
+    json::value value = json::parse(event.data, ec);
+    if (ec || !value.is_object()) {
+      co_return fail(make_error(ProviderError::Kind::kProtocol,
+                                "the upstream sent a stream chunk that is not a JSON object"));
+    }
+    if (const auto* error = value.as_object().if_contains("error")) {
+      ProviderError failure =
+          parse_upstream_error(502, json::serialize(json::object{{"error", *error}}));
+      co_return fail(std::move(failure));
+    }
+    co_return std::optional<json::object>(std::move(value.as_object()));
+  }
+
+  // Reads what follows [DONE] (normally just the last HTTP chunk) so the connection can be
+  // reused; a short budget keeps a sloppy upstream from delaying the client.
+  Awaitable<void> finish_body() {
+    std::string rest;
+    const auto ec = co_await attempt_->read_all(rest, kReadBuffer, deadline_, idle_);
+    (void)ec;  // the answer is complete either way; a failure only costs the connection
+  }
+
+  ProviderError stream_failure(const http::beast::error_code& ec) const {
+    if (ec == http::beast::error::timeout) {
+      return make_error(ProviderError::Kind::kTimeout, "the upstream stream stalled");
+    }
+    return make_error(ProviderError::Kind::kUnavailable,
+                      fmt::format("the upstream stream broke off: {}", ec.message()));
+  }
+
+  std::unique_ptr<Attempt> attempt_;
+  Clock::time_point deadline_;
+  http::Millis idle_;
+  http::SseDecoder decoder_;
+  std::deque<http::SseEvent> events_;
+};
+
+std::string_view endpoint_path(Endpoint endpoint) {
+  return endpoint == Endpoint::kEmbeddings ? "/embeddings" : "/chat/completions";
+}
+
+std::string shorten(std::string_view text) {
+  return std::string(text.substr(0, kMaxReasonChars));
+}
+
+std::optional<std::string> string_field(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (value == nullptr || !value->is_string()) {
+    return std::nullopt;
+  }
+  return std::string(value->as_string());
+}
+
+}  // namespace
+
+ProviderError parse_upstream_error(unsigned status, std::string_view body) {
+  ProviderError error = make_error(ProviderError::Kind::kStatus, "");
+  error.status = status;
+  json::error_code ec;
+  const json::value value = json::parse(body, ec);
+  const json::object* object = !ec && value.is_object() ? &value.as_object() : nullptr;
+  const json::value* inner = object ? object->if_contains("error") : nullptr;
+  if (inner != nullptr && inner->is_object()) {
+    error.message = string_field(inner->as_object(), "message").value_or("");
+    error.code = string_field(inner->as_object(), "code");
+    error.param = string_field(inner->as_object(), "param");
+  } else if (inner != nullptr && inner->is_string()) {
+    error.message = inner->as_string();
+  } else if (const json::value* detail = object ? object->if_contains("detail") : nullptr) {
+    error.message =
+        detail->is_string() ? std::string(detail->as_string()) : json::serialize(*detail);
+  }
+  if (error.message.empty()) {
+    error.message = body.empty() ? "no reason given" : shorten(body);
+  }
+  error.message = shorten(error.message);
+  return error;
+}
+
+OpenAiCompatibleProvider::OpenAiCompatibleProvider(http::net::io_context& io_context,
+                                                   const config::ProviderConfig& config,
+                                                   const http::EndpointCache& endpoints,
+                                                   http::net::ssl::context* tls)
+    : config_(config),
+      pool_(std::make_shared<http::ConnectionPool>(io_context, config, endpoints, tls)) {}
+
+http::Request OpenAiCompatibleProvider::make_request(const ProviderRequest& request) const {
+  http::Request out{bhttp::verb::post,
+                    fmt::format("{}{}", config_.base_path, endpoint_path(request.endpoint)), 11};
+  const bool default_port = config_.port == (config_.tls ? 443 : 80);
+  out.set(bhttp::field::host,
+          default_port ? config_.host : fmt::format("{}:{}", config_.host, config_.port));
+  out.set(bhttp::field::content_type, "application/json");
+  out.set(bhttp::field::accept, request.stream ? "text/event-stream" : "application/json");
+  out.set(bhttp::field::user_agent, "switchyard/" SWITCHYARD_VERSION);
+  out.set(http::kRequestIdHeader, request.request_id);
+  if (!config_.api_key.empty()) {
+    out.set(bhttp::field::authorization, "Bearer " + config_.api_key);
+  }
+  out.keep_alive(true);
+  out.body() = json::serialize(request.body);
+  out.prepare_payload();
+  return out;
+}
+
+Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
+    ProviderRequest request) {
+  const auto deadline = Clock::now() + config_.request_timeout;
+  http::Request upstream_request = make_request(request);
+
+  // A reused connection the upstream closed while idle fails before any response byte; that
+  // request never reached the upstream, so one more try on a new connection is safe.
+  std::unique_ptr<Attempt> attempt;
+  for (bool fresh : {false, true}) {
+    auto lease = co_await pool_->acquire(fresh);
+    if (!lease) {
+      co_return fail(from_network_error(lease.error(), "connecting to the upstream"));
+    }
+    attempt = std::make_unique<Attempt>(std::move(lease).value());
+    const bool reused = attempt->lease->reused;
+    auto ec = co_await attempt->lease->write(upstream_request, config_.first_byte_timeout);
+    if (!ec) {
+      ec = co_await attempt->lease->read_header(attempt->parser,
+                                                read_budget(deadline, config_.first_byte_timeout));
+    }
+    if (!ec) {
+      break;
+    }
+    if (!reused || ec == http::beast::error::timeout) {
+      co_return fail(from_network_error(ec, "waiting for the upstream's response"));
+    }
+  }
+
+  const unsigned status = attempt->parser.get().result_int();
+  const std::string_view content_type = attempt->parser.get()[bhttp::field::content_type];
+  if (status < 200 || status > 299) {
+    std::string body;
+    (void)co_await attempt->read_all(body, kMaxErrorBody, deadline, config_.idle_timeout);
+    ProviderError error = parse_upstream_error(status, body);
+    if (const auto retry = attempt->parser.get()[bhttp::field::retry_after]; !retry.empty()) {
+      error.retry_after = std::string(retry);
+    }
+    co_return fail(std::move(error));
+  }
+
+  ProviderResponse response;
+  if (request.stream && content_type.starts_with("text/event-stream")) {
+    response.stream =
+        std::make_unique<SseChunkStream>(std::move(attempt), deadline, config_.idle_timeout);
+    co_return response;
+  }
+
+  std::string body;
+  if (auto ec = co_await attempt->read_all(body, kMaxAnswerBody, deadline, config_.idle_timeout)) {
+    co_return fail(from_network_error(ec, "reading the upstream's answer"));
+  }
+  json::error_code parse_ec;
+  json::value value = json::parse(body, parse_ec);
+  if (parse_ec || !value.is_object()) {
+    co_return fail(
+        make_error(ProviderError::Kind::kProtocol, "the upstream's answer is not a JSON object"));
+  }
+  if (request.stream) {
+    // Asked for a stream, got a whole JSON answer: an error in disguise, or a server that
+    // ignores "stream". Either way the client cannot be given a stream from it.
+    ProviderError error = parse_upstream_error(502, body);
+    error.kind = ProviderError::Kind::kProtocol;
+    co_return fail(std::move(error));
+  }
+  response.body = std::move(value.as_object());
+  co_return response;
+}
+
+}  // namespace switchyard::providers

@@ -1,0 +1,34 @@
+// OpenAiCompatibleProvider: forwards requests to a server that speaks OpenAI's HTTP API
+// (OpenAI itself, vLLM, llama.cpp's server, Ollama), over the I/O thread's connection pool.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "config/config.h"
+#include "http/connection_pool.h"
+#include "providers/provider.h"
+
+namespace switchyard::providers {
+
+class OpenAiCompatibleProvider final : public Provider {
+ public:
+  // `tls` is null for http:// upstreams; it, `config` and `endpoints` must outlive this.
+  OpenAiCompatibleProvider(http::net::io_context& io_context, const config::ProviderConfig& config,
+                           const http::EndpointCache& endpoints, http::net::ssl::context* tls);
+
+  Awaitable<Result<ProviderResponse, ProviderError>> send(ProviderRequest request) override;
+
+ private:
+  http::Request make_request(const ProviderRequest& request) const;
+
+  const config::ProviderConfig& config_;
+  std::shared_ptr<http::ConnectionPool> pool_;
+};
+
+// Extracts the reason from an upstream error body: OpenAI's {"error": {...}}, the
+// {"error": "text"} some servers send, {"detail": ...}, or else the raw text, shortened.
+ProviderError parse_upstream_error(unsigned status, std::string_view body);
+
+}  // namespace switchyard::providers

@@ -1,0 +1,67 @@
+// Provider: where a model's requests are answered. One implementation per wire protocol
+// (openai_compatible now; the in-process local tier and other APIs later). The gateway speaks
+// OpenAI's JSON shapes internally, so every provider takes and returns those.
+//
+// Thread-safety: a Provider instance belongs to one I/O thread (see Registry).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "common/result.h"
+#include "http/types.h"
+
+namespace switchyard::providers {
+
+template <class T = void>
+using Awaitable = http::Awaitable<T>;
+
+// Why an attempt failed, in terms the API layer maps onto client errors.
+struct ProviderError {
+  enum class Kind {
+    kUnavailable,  // could not connect, resolve, or the connection broke
+    kTimeout,      // a deadline passed
+    kProtocol,     // the upstream answered something that is not valid for the protocol
+    kStatus,       // the upstream answered with an HTTP error status
+  };
+  Kind kind = Kind::kUnavailable;
+  unsigned status = 0;               // for kStatus
+  std::string message;               // the upstream's reason, or what went wrong
+  std::optional<std::string> code;   // the upstream's error code, if it gave one
+  std::optional<std::string> param;  // the upstream's error param, if it gave one
+  std::optional<std::string> retry_after;
+};
+
+// A streamed answer, pulled chunk by chunk.
+class ChunkStream {
+ public:
+  virtual ~ChunkStream() = default;
+  // The next chunk (an OpenAI chat.completion.chunk object), or nullopt at the clean end of
+  // the stream. After an error or the end, do not call again.
+  virtual Awaitable<Result<std::optional<boost::json::object>, ProviderError>> next() = 0;
+};
+
+enum class Endpoint { kChatCompletions, kEmbeddings };
+
+struct ProviderRequest {
+  Endpoint endpoint = Endpoint::kChatCompletions;
+  boost::json::object body;  // OpenAI request body, model already rewritten for upstream
+  bool stream = false;
+  std::string request_id;
+};
+
+struct ProviderResponse {
+  boost::json::object body;             // a whole answer, when not streaming
+  std::unique_ptr<ChunkStream> stream;  // a streamed answer
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual Awaitable<Result<ProviderResponse, ProviderError>> send(ProviderRequest request) = 0;
+};
+
+}  // namespace switchyard::providers
