@@ -33,4 +33,9 @@ class Gateway final : public http::Handler {
   ProxyContext proxy_context_;
 };
 
+// The factory http::Server calls once per I/O thread. The config's providers must already
+// have been built once successfully (Registry::create), so that a failure here is a bug.
+http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
+                                          const http::EndpointCache& endpoints);
+
 }  // namespace switchyard::api

@@ -63,20 +63,6 @@ sigset_t block_shutdown_signals() {
   return signals;
 }
 
-http::HandlerFactory gateway_factory(std::shared_ptr<const config::Config> config,
-                                     const http::EndpointCache& endpoints) {
-  return [config, &endpoints](http::net::io_context& io_context,
-                              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
-    auto registry = providers::Registry::create(io_context, *config, endpoints);
-    // serve() has built one registry already, so a failure here cannot be a config problem.
-    if (!registry) {
-      log::get("app")->critical("provider setup failed: {}", registry.error());
-      std::abort();
-    }
-    return std::make_unique<api::Gateway>(config, std::move(registry).value(), state);
-  };
-}
-
 Result<bool, std::string> write_port_file(const std::string& path, std::uint16_t port) {
   const std::string temporary = path + ".tmp";
   {
@@ -128,7 +114,7 @@ int serve(const ServeOptions& options) {
     }
   }
 
-  http::Server server(shared->server, gateway_factory(shared, endpoints));
+  http::Server server(shared->server, api::make_gateway_factory(shared, endpoints));
   if (auto started = server.start(); !started) {
     logger->error("{}", started.error());
     return kExitStartError;

@@ -38,7 +38,8 @@ class InFlightSlot {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, Worker& worker) : stream_(std::move(socket)), worker_(worker) {
+Session::Session(tcp::socket socket, Worker& worker)
+    : stream_(std::move(socket)), deadline_(stream_.get_executor()), worker_(worker) {
   worker_.state().open_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.add_session(this);
 }
@@ -107,8 +108,10 @@ Awaitable<bool> Session::read_and_serve() {
   parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
   parser.body_limit(config.max_body_bytes);
 
-  stream_.expires_after(config.header_timeout);
-  auto [ec, ignored_bytes] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+  stream_.expires_never();
+  auto ec = co_await with_deadline(config.header_timeout, [&] {
+    return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+  });
   if (ec) {
     co_await reject(ec);
     co_return false;
@@ -124,15 +127,37 @@ Awaitable<bool> Session::read_and_serve() {
     }
   }
 
-  stream_.expires_after(config.body_timeout);
-  std::tie(ec, ignored_bytes) = co_await bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+  ec = co_await with_deadline(
+      config.body_timeout, [&] { return bhttp::async_read(stream_, buffer_, parser, kUseTuple); });
   if (ec) {
     co_await reject(ec);
     co_return false;
   }
-  stream_.expires_never();
   Request request = parser.release();
   co_return co_await serve(request);
+}
+
+// Unlike tcp_stream's own expiry, which closes the socket, this deadline only cancels the
+// read, so the client can still be told which limit it hit.
+template <class ReadOp>
+Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds limit, ReadOp read) {
+  // The generation tells a stale expiry (one that fired just as the read finished) from the
+  // current one, so it cannot cancel whatever the session does next.
+  const std::uint64_t generation = ++deadline_generation_;
+  deadline_hit_ = false;
+  deadline_.expires_after(limit);
+  deadline_.async_wait([generation, weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (!ec && self && self->deadline_generation_ == generation) {
+      self->deadline_hit_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    }
+  });
+  auto [ec, bytes] = co_await read();
+  ++deadline_generation_;
+  deadline_.cancel();
+  co_return deadline_hit_ ? beast::error_code(beast::error::timeout) : ec;
 }
 
 Awaitable<bool> Session::serve(Request& request) {

@@ -5,7 +5,10 @@
 // alive so a drain can close it when idle.
 #pragma once
 
+#include <chrono>
 #include <memory>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "http/error_response.h"
 #include "http/exchange.h"
@@ -37,10 +40,15 @@ class Session : public std::enable_shared_from_this<Session> {
   Awaitable<void> reject(beast::error_code ec);
   Awaitable<bool> write_error(const ErrorInfo& error);
   bool keep_alive_after(const Request& request) const;
+  template <class ReadOp>
+  Awaitable<beast::error_code> with_deadline(std::chrono::milliseconds limit, ReadOp read);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  net::steady_timer deadline_;
   Worker& worker_;
+  std::uint64_t deadline_generation_ = 0;
+  bool deadline_hit_ = false;
   bool idle_ = false;
 };
 

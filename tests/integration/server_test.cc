@@ -1,0 +1,181 @@
+// The HTTP front end's limits, gateway keys, health endpoints and graceful drain, over real
+// sockets.
+#include <future>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "common/hash.h"
+#include "integration/gateway_fixture.h"
+#include "support/test_client.h"
+
+namespace switchyard::testing {
+namespace {
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+constexpr char kChat[] = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
+
+std::string error_code(const TestResponse& response) {
+  return std::string(json::parse(response.body).at("error").at("code").as_string());
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() { upstream_.start(); }
+
+  std::unique_ptr<GatewayUnderTest> gateway(const std::string& server_extra,
+                                            const std::string& extra = "") {
+    std::string text = standard_config(upstream_.base_url(), extra);
+    const std::string anchor = "io_threads = 2\n";
+    text.insert(text.find(anchor) + anchor.size(), server_extra);
+    return std::make_unique<GatewayUnderTest>(text);
+  }
+
+  FakeUpstream upstream_;
+};
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+  auto gw = gateway("max_body_bytes = 1024\n");
+  const auto response =
+      post_json(gw->port(), "/v1/chat/completions", std::string(4096, ' ') + kChat);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(error_code(response), "request_too_large");
+}
+
+TEST_F(ServerTest, OversizedHeadersAre431) {
+  auto gw = gateway("max_header_bytes = 2048\n");
+  const auto response = send_request(
+      gw->port(), {.target = "/healthz", .headers = {{"x-big", std::string(4096, 'a')}}});
+  EXPECT_EQ(response.status, 431);
+}
+
+TEST_F(ServerTest, SlowClientGets408WithinTheHeaderTimeout) {
+  auto gw = gateway("header_timeout_ms = 300\n");
+  const auto started = std::chrono::steady_clock::now();
+  // Half a request line, then silence.
+  const std::string reply =
+      raw_exchange(gw->port(), "GET /healthz HTTP/1.1\r\nHo", milliseconds(3000));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_NE(reply.find("408"), std::string::npos) << reply;
+  EXPECT_LT(waited, milliseconds(2000));
+}
+
+TEST_F(ServerTest, SlowBodyGets408WithinTheBodyTimeout) {
+  auto gw = gateway("body_timeout_ms = 300\n");
+  const std::string reply = raw_exchange(
+      gw->port(),
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"model\"",
+      milliseconds(3000));
+  EXPECT_NE(reply.find("408"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, MalformedHttpIs400) {
+  auto gw = gateway("");
+  const std::string reply = raw_exchange(gw->port(), "NOT HTTP AT ALL\r\n\r\n", milliseconds(2000));
+  EXPECT_NE(reply.find("400"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, RequestsBeyondTheInFlightLimitGet503WithRetryAfter) {
+  auto gw = gateway("max_in_flight = 1\n");
+  // Hold the one slot with a request the upstream delays.
+  auto held = std::async(std::launch::async, [&] {
+    return post_json(
+        gw->port(), "/v1/chat/completions",
+        R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  });
+  while (upstream_.requests().empty()) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const auto rejected = post_json(gw->port(), "/v1/chat/completions", kChat);
+  EXPECT_EQ(rejected.status, 503);
+  EXPECT_EQ(rejected.header("retry-after"), "1");
+  EXPECT_EQ(error_code(rejected), "overloaded");
+  EXPECT_EQ(held.get().status, 200);
+  EXPECT_EQ(post_json(gw->port(), "/v1/chat/completions", kChat).status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
+  auto gw = gateway("max_connections = 1\n");
+  // The first connection stays open (idle keep-alive) while the second is refused.
+  boost::asio::io_context io_context;
+  boost::asio::ip::tcp::socket first(io_context);
+  first.connect({boost::asio::ip::make_address("127.0.0.1"), gw->port()});
+  std::this_thread::sleep_for(milliseconds(100));
+  const std::string reply =
+      raw_exchange(gw->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", milliseconds(2000));
+  EXPECT_NE(reply.find("503"), std::string::npos) << reply;
+  first.close();
+}
+
+TEST_F(ServerTest, KeysAreRequiredWhenConfigured) {
+  const std::string digest = to_hex(sha256("second-key"));
+  auto gw = gateway("",
+                    "\n[[keys]]\nname = \"one\"\nkey = \"first-key\"\n\n[[keys]]\nname = "
+                    "\"two\"\nsha256 = \"" +
+                        digest + "\"\n");
+  EXPECT_EQ(post_json(gw->port(), "/v1/chat/completions", kChat).status, 401);
+  const auto wrong =
+      post_json(gw->port(), "/v1/chat/completions", kChat, {{"authorization", "Bearer nope"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(error_code(wrong), "invalid_api_key");
+  EXPECT_EQ(
+      post_json(gw->port(), "/v1/chat/completions", kChat, {{"authorization", "Bearer first-key"}})
+          .status,
+      200);
+  EXPECT_EQ(
+      post_json(gw->port(), "/v1/chat/completions", kChat, {{"authorization", "Bearer second-key"}})
+          .status,
+      200);
+  // Health checks stay open for load balancers.
+  EXPECT_EQ(send_request(gw->port(), {.target = "/healthz"}).status, 200);
+}
+
+TEST_F(ServerTest, HealthAndReadiness) {
+  auto gw = gateway("");
+  EXPECT_EQ(send_request(gw->port(), {.target = "/healthz"}).status, 200);
+  EXPECT_EQ(send_request(gw->port(), {.target = "/readyz"}).status, 200);
+  EXPECT_EQ(send_request(gw->port(), {.target = "/nowhere"}).status, 404);
+  EXPECT_EQ(send_request(gw->port(), {.target = "/v1/chat/completions"}).status, 405);
+}
+
+TEST_F(ServerTest, DrainLetsRunningStreamsFinishAndRefusesNewConnections) {
+  auto gw = gateway("drain_timeout_ms = 5000\n");
+  auto stream = std::async(std::launch::async, [&] {
+    return post_json(
+        gw->port(), "/v1/chat/completions",
+        R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"x"}]})");
+  });
+  while (upstream_.requests().empty()) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const std::uint16_t port = gw->port();
+  auto drained = std::async(std::launch::async, [&] { gw->server().drain_and_stop(); });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_THROW(send_request(port, {.target = "/healthz"}), std::exception);
+
+  const auto response = stream.get();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(sse_data(response.body).back(), "[DONE]");
+  drained.get();
+}
+
+TEST_F(ServerTest, DrainTimeoutCutsStreamsThatRunTooLong) {
+  auto gw = gateway("drain_timeout_ms = 200\n");
+  auto stream = std::async(std::launch::async, [&] {
+    return post_json(gw->port(), "/v1/chat/completions",
+                     R"({"model":"hang","messages":[{"role":"user","content":"x"}]})");
+  });
+  while (upstream_.requests().empty()) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  gw->server().drain_and_stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1500));
+  EXPECT_ANY_THROW(stream.get());
+}
+
+}  // namespace
+}  // namespace switchyard::testing

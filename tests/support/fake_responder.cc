@@ -1,0 +1,99 @@
+#include "support/fake_responder.h"
+
+#include <ctime>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "support/fake_chat.h"
+#include "support/fake_embeddings.h"
+
+namespace switchyard::testing::fake {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kChatPath = "/v1/chat/completions";
+constexpr std::string_view kEmbeddingsPath = "/v1/embeddings";
+constexpr std::string_view kModelsPath = "/v1/models";
+constexpr int64_t kModelCreated = 1700000000;
+
+const std::string& models_body() {
+  static const std::string body =
+      json::serialize(json::object{{"object", "list"},
+                                   {"data", json::array{json::object{{"id", "fake-model"},
+                                                                     {"object", "model"},
+                                                                     {"created", kModelCreated},
+                                                                     {"owned_by", "fake"}}}}});
+  return body;
+}
+
+Answer unauthorized(std::string_view authorization) {
+  ApiError error(401, authorization.empty() ? "missing API key in the Authorization header"
+                                            : "incorrect API key provided");
+  error.code = "invalid_api_key";
+  return error_answer(error);
+}
+
+}  // namespace
+
+Responder::Responder(std::string_view api_key, std::string reply) : reply_(std::move(reply)) {
+  if (!api_key.empty()) {
+    expected_authorization_.append("Bearer ").append(api_key);
+  }
+  reply_words_ = split_words(reply_);
+}
+
+bool Responder::authorized(std::string_view authorization) const {
+  return expected_authorization_.empty() || authorization == expected_authorization_;
+}
+
+Answer Responder::answer(const RequestView& request) const {
+  if (!authorized(request.authorization)) {
+    return unauthorized(request.authorization);
+  }
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  if (request.method == "GET" && path == kModelsPath) {
+    Answer answer;
+    answer.body = models_body();
+    return answer;
+  }
+  if (request.method == "POST" && (path == kChatPath || path == kEmbeddingsPath)) {
+    return answer_post(path, request.body);
+  }
+  return error_answer(
+      ApiError(404, "Invalid URL (" + std::string(request.method) + " " + std::string(path) + ")"));
+}
+
+Answer Responder::answer_post(std::string_view path, std::string_view body) const {
+  json::error_code ec;
+  json::value document = json::parse(body, ec);
+  if (ec || !document.is_object()) {
+    return error_answer(ApiError(400, "the request body is not a valid JSON object"));
+  }
+  const json::object& request = document.get_object();
+  const json::value* model = request.if_contains("model");
+  if (model == nullptr || !model->is_string()) {
+    return invalid_param("model must be a string", "model");
+  }
+
+  const Fault fault = parse_fault(model->get_string());
+  if (fault.kind == Fault::Kind::kError) {
+    return status_error_answer(fault.value);
+  }
+  Answer answer = answer_model(path, request, fault);
+  answer.fault = fault;
+  return answer;
+}
+
+Answer Responder::answer_model(std::string_view path, const json::object& request,
+                               Fault fault) const {
+  if (path == kEmbeddingsPath) {
+    return embeddings_answer(request);
+  }
+  const ChatContext context{reply_words_, next_serial_.fetch_add(1, std::memory_order_relaxed),
+                            static_cast<int64_t>(std::time(nullptr)), fault};
+  return chat_answer(request, context);
+}
+
+}  // namespace switchyard::testing::fake

@@ -1,0 +1,61 @@
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "common/hash.h"
+#include "common/request_id.h"
+
+namespace switchyard {
+namespace {
+
+TEST(HashTest, Sha256MatchesTheKnownDigest) {
+  EXPECT_EQ(to_hex(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(HashTest, ParsesHexInEitherCase) {
+  const auto digest = sha256("key");
+  std::string upper = to_hex(digest);
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(c));
+  }
+  EXPECT_EQ(parse_sha256_hex(upper), digest);
+  EXPECT_FALSE(parse_sha256_hex("zz"));
+  EXPECT_FALSE(parse_sha256_hex(std::string(64, 'g')));
+}
+
+TEST(HashTest, ConstantTimeEqual) {
+  EXPECT_TRUE(constant_time_equal(sha256("a"), sha256("a")));
+  EXPECT_FALSE(constant_time_equal(sha256("a"), sha256("b")));
+}
+
+TEST(RequestIdTest, IdsAreUniqueAcrossThreads) {
+  std::set<std::string> ids;
+  std::mutex mutex;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        auto id = make_request_id();
+        const std::lock_guard lock(mutex);
+        ids.insert(std::move(id));
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(ids.size(), 4000U);
+}
+
+TEST(RequestIdTest, ClientIdsMustBeSafeToEcho) {
+  EXPECT_TRUE(is_acceptable_request_id("trace-abc_123"));
+  EXPECT_FALSE(is_acceptable_request_id(""));
+  EXPECT_FALSE(is_acceptable_request_id("has space"));
+  EXPECT_FALSE(is_acceptable_request_id("line\r\nbreak"));
+  EXPECT_FALSE(is_acceptable_request_id(std::string(200, 'a')));
+}
+
+}  // namespace
+}  // namespace switchyard

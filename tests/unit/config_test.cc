@@ -1,0 +1,162 @@
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+
+namespace switchyard::config {
+namespace {
+
+EnvLookup env_with(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    const auto it = values.find(std::string(name));
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+constexpr char kValid[] = R"(
+[server]
+listen = "0.0.0.0:9090"
+io_threads = 4
+max_body_bytes = 1024
+header_timeout_ms = 500
+max_in_flight = 10
+
+[[keys]]
+name = "team-a"
+key = "${TEAM_KEY}"
+
+[[providers]]
+name = "openai"
+kind = "openai_compatible"
+base_url = "https://api.example.com/v1/"
+api_key_env = "OPENAI_KEY"
+max_connections = 8
+
+[[models]]
+name = "fast"
+provider = "openai"
+upstream_model = "gpt-small"
+input_price_per_mtok = 0.15
+output_price_per_mtok = 1
+context_length = 128000
+capabilities = ["chat", "tools"]
+)";
+
+TEST(ConfigTest, LoadsEveryTable) {
+  auto config =
+      load_string(kValid, "valid.toml", env_with({{"TEAM_KEY", "k1"}, {"OPENAI_KEY", "sk-1"}}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->server.host, "0.0.0.0");
+  EXPECT_EQ(config->server.port, 9090);
+  EXPECT_EQ(config->server.io_threads, 4U);
+  EXPECT_EQ(config->server.max_body_bytes, 1024U);
+  EXPECT_EQ(config->server.header_timeout, Millis(500));
+  ASSERT_EQ(config->keys.size(), 1U);
+  EXPECT_EQ(config->keys[0].digest, sha256("k1"));
+  const auto& provider = config->providers.at(0);
+  EXPECT_TRUE(provider.tls);
+  EXPECT_EQ(provider.host, "api.example.com");
+  EXPECT_EQ(provider.port, 443);
+  EXPECT_EQ(provider.base_path, "/v1");
+  EXPECT_EQ(provider.api_key, "sk-1");
+  EXPECT_EQ(provider.max_connections, 8U);
+  const auto* model = config->find_model("fast");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->upstream_model, "gpt-small");
+  EXPECT_DOUBLE_EQ(model->input_price_per_mtok, 0.15);
+  EXPECT_DOUBLE_EQ(model->output_price_per_mtok, 1.0);
+  EXPECT_EQ(model->context_length, 128000U);
+  EXPECT_TRUE(model->has(Capability::kTools));
+  EXPECT_FALSE(model->has(Capability::kEmbeddings));
+}
+
+TEST(ConfigTest, DefaultsApplyWhenTablesAreEmpty) {
+  auto config = load_string("", "empty.toml", env_with({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->server.port, 8080);
+  EXPECT_TRUE(config->models.empty());
+}
+
+// Every problem carries file, line and key, so the operator can go straight to it.
+void expect_problem(const std::string& text, const std::string& needle,
+                    std::map<std::string, std::string> env = {}) {
+  auto config = load_string(text, "bad.toml", env_with(std::move(env)));
+  ASSERT_FALSE(config.ok()) << text;
+  EXPECT_NE(config.error().find(needle), std::string::npos) << config.error();
+}
+
+TEST(ConfigTest, RefusesBadValuesWithFileLineAndKey) {
+  expect_problem("[server]\nmax_body_bytes = \"big\"\n",
+                 "bad.toml:2:18: key 'server.max_body_bytes': must be an integer");
+  expect_problem("[server]\nlisten = \"nowhere\"\n", "bad.toml:2:10: key 'server.listen'");
+  expect_problem("[server]\nheader_timeout_ms = 0\n", "must be between 1 and");
+  expect_problem("[server]\nlog_level = \"loud\"\n", "key 'server.log_level'");
+}
+
+TEST(ConfigTest, RefusesUnknownKeys) {
+  expect_problem("[server]\nlisten_port = 1\n",
+                 "bad.toml:2:15: key 'server.listen_port': unknown key");
+}
+
+TEST(ConfigTest, RefusesMissingEnvironmentVariables) {
+  expect_problem("[[keys]]\nname = \"a\"\nkey = \"${NOT_SET}\"\n",
+                 "key 'keys[0].key': environment variable 'NOT_SET' is not set");
+  expect_problem(R"([[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:1/v1"
+api_key_env = "ALSO_NOT_SET"
+)",
+                 "key 'providers[0].api_key_env': environment variable 'ALSO_NOT_SET'");
+}
+
+TEST(ConfigTest, RefusesInconsistentReferences) {
+  expect_problem(R"([[models]]
+name = "m"
+provider = "ghost"
+)",
+                 "key 'models[0].provider': no provider named 'ghost'");
+  expect_problem(R"([[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://x/v1"
+[[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://y/v1"
+)",
+                 "duplicate provider name 'p'");
+}
+
+TEST(ConfigTest, RefusesBadProviders) {
+  expect_problem("[[providers]]\nname = \"p\"\nkind = \"grpc\"\nbase_url = \"http://x\"\n",
+                 "unknown provider kind 'grpc'");
+  expect_problem(
+      "[[providers]]\nname = \"p\"\nkind = \"openai_compatible\"\nbase_url = \"ftp://x\"\n",
+      "key 'providers[0].base_url'");
+  expect_problem("[[models]]\nname = \"m\"\nprovider = \"p\"\ncapabilities = [\"telepathy\"]\n",
+                 "unknown capability");
+}
+
+TEST(ConfigTest, RefusesKeysWithBothOrNeitherForm) {
+  expect_problem("[[keys]]\nname = \"a\"\n", "give exactly one of 'key' and 'sha256'");
+  expect_problem("[[keys]]\nname = \"a\"\nsha256 = \"abc\"\n", "must be 64 hexadecimal");
+}
+
+TEST(ConfigTest, ReportsSyntaxErrorsWithPosition) {
+  expect_problem("[server\n", "bad.toml:1:");
+}
+
+TEST(ConfigTest, InterpolatesInsideLongerStrings) {
+  auto config = load_string(R"([[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://${HOST}:8000/v1"
+)",
+                            "t.toml", env_with({{"HOST", "10.0.0.5"}}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->providers[0].host, "10.0.0.5");
+  EXPECT_EQ(config->providers[0].port, 8000);
+}
+
+}  // namespace
+}  // namespace switchyard::config
