@@ -136,8 +136,9 @@ std::optional<http::ErrorInfo> Gateway::check_key(const http::Request& request) 
 
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
                                           const http::EndpointCache& endpoints) {
-  return [config, &endpoints](http::net::io_context& io_context,
-                              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
+  return [config = std::move(config), &endpoints](
+             http::net::io_context& io_context,
+             const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints);
     if (!registry) {
       log::get("api")->critical("provider setup failed: {}", registry.error());

@@ -1,5 +1,7 @@
 #include "config/loader.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxMillis = 24LL * 3600 * 1000;
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
+constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
+                                                     "error", "critical", "off"};
 
 // Collects problems with their source positions so one run reports all of them.
 class Diagnostics {
@@ -231,9 +235,7 @@ void read_server(TableReader& reader, ServerConfig& server) {
   reader.read_count("max_in_flight", server.max_in_flight);
   reader.read_millis("drain_timeout_ms", server.drain_timeout);
   if (auto level = reader.string("log_level")) {
-    static const std::set<std::string> kLevels{"trace", "debug",    "info", "warn",
-                                               "error", "critical", "off"};
-    if (kLevels.count(*level) == 0) {
+    if (std::find(kLogLevels.begin(), kLogLevels.end(), *level) == kLogLevels.end()) {
       reader.error("log_level", "must be one of trace, debug, info, warn, error, critical, off");
     } else {
       server.log_level = *level;

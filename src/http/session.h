@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include "http/error_response.h"
 #include "http/exchange.h"

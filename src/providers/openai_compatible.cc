@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "http/sse.h"
 

@@ -1,5 +1,7 @@
 #include "providers/registry.h"
 
+#include <fmt/format.h>
+
 #include "providers/openai_compatible.h"
 
 namespace switchyard::providers {
