@@ -93,8 +93,12 @@ Awaitable<beast::error_code> ClientConnection::read_some(ResponseParser& parser,
 }
 
 bool ClientConnection::is_stale() {
+  constexpr auto kProbeAfterIdle = std::chrono::milliseconds(500);
   if (buffer_.size() > 0) {
     return true;
+  }
+  if (std::chrono::steady_clock::now() - idle_since_ < kProbeAfterIdle) {
+    return false;
   }
   auto& socket = lowest_layer().socket();
   if (!socket.is_open()) {

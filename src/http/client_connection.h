@@ -33,8 +33,13 @@ class ClientConnection {
   Awaitable<beast::error_code> read_some(ResponseParser& parser, Millis timeout);
 
   // Whether the peer has closed an idle connection (or sent bytes nobody asked for), so it
-  // must not be reused. Non-blocking.
+  // must not be reused. Non-blocking. Only connections idle for a while are probed: servers
+  // close idle connections after seconds, and a connection that dies sooner is caught by
+  // the caller's retry, so the hot path saves a syscall.
   bool is_stale();
+
+  // Records when the connection went back to the pool.
+  void mark_idle() { idle_since_ = std::chrono::steady_clock::now(); }
 
   void close();
 
@@ -51,6 +56,7 @@ class ClientConnection {
   std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;
   std::string host_;
+  std::chrono::steady_clock::time_point idle_since_{};
 };
 
 }  // namespace switchyard::http

@@ -60,6 +60,7 @@ Awaitable<Result<Lease, beast::error_code>> ConnectionPool::open_new() {
 void ConnectionPool::release(std::unique_ptr<ClientConnection> connection, bool reusable) {
   if (reusable) {
     connection->reused = true;
+    connection->mark_idle();
     idle_.push_back(std::move(connection));
   } else {
     connection->close();
