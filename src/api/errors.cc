@@ -94,6 +94,13 @@ ApiError from_provider_error(const providers::ProviderError& error, std::string_
     case Kind::kProtocol:
       return upstream_failure(bhttp_status::bad_gateway, "upstream_protocol_error",
                               fmt::format("provider '{}': {}", provider, error.message));
+    case Kind::kOverloaded:
+      return {
+          .status = bhttp_status::service_unavailable,
+          .message = fmt::format("model provider '{}' is at capacity: {}", provider, error.message),
+          .type = "server_error",
+          .code = "overloaded",
+          .retry_after = error.retry_after};
     case Kind::kUnavailable:
       break;
   }

@@ -135,11 +135,12 @@ std::optional<http::ErrorInfo> Gateway::check_key(const http::Request& request) 
 }
 
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
-                                          const http::EndpointCache& endpoints) {
-  return [config = std::move(config), &endpoints](
+                                          const http::EndpointCache& endpoints,
+                                          const providers::LocalEngines& engines) {
+  return [config = std::move(config), &endpoints, &engines](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
-    auto registry = providers::Registry::create(io_context, *config, endpoints);
+    auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
     if (!registry) {
       log::get("api")->critical("provider setup failed: {}", registry.error());
       std::abort();

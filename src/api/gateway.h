@@ -36,6 +36,7 @@ class Gateway final : public http::Handler {
 // The factory http::Server calls once per I/O thread. The config's providers must already
 // have been built once successfully (Registry::create), so that a failure here is a bug.
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
-                                          const http::EndpointCache& endpoints);
+                                          const http::EndpointCache& endpoints,
+                                          const providers::LocalEngines& engines);
 
 }  // namespace switchyard::api

@@ -45,7 +45,7 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
     return fail(unsupported(model->name, embeddings ? "embeddings" : "chat completions", "model"));
   }
   PreparedRequest prepared{.model = model,
-                           .provider = context.providers.find(model->provider),
+                           .provider = context.providers.find_for(*model),
                            .body = std::move(body).value()};
   prepared.body["model"] = model->upstream_model;
   return prepared;

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/model_command.h"
 #include "app/serve.h"
 
 namespace switchyard::app {
@@ -30,6 +31,9 @@ int run_cli(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate a configuration file without serving");
   check_command->add_option("file", config_file, "TOML configuration file")->required();
 
+  ModelInitOptions model_init_options;
+  auto* model_init_command = add_model_commands(app, model_init_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -37,6 +41,9 @@ int run_cli(int argc, char** argv) {
   }
   if (serve_command->parsed()) {
     return serve(serve_options);
+  }
+  if (model_init_command->parsed()) {
+    return model_init(model_init_options);
   }
   return check_config(config_file);
 }

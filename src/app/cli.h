@@ -1,4 +1,4 @@
-// The `switchyard` command line: serve, check-config, --help, --version.
+// The `switchyard` command line: serve, check-config, model init, --help, --version.
 #pragma once
 
 namespace switchyard::app {

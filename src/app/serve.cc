@@ -106,15 +106,21 @@ int serve(const ServeOptions& options) {
   auto shared = std::make_shared<const config::Config>(std::move(config));
   http::EndpointCache endpoints;
   providers::register_endpoints(*shared, endpoints);
+  auto engines = providers::load_local_engines(*shared);
+  if (!engines) {
+    logger->error("{}", engines.error());
+    return kExitStartError;
+  }
   {
     http::net::io_context probe;
-    if (auto registry = providers::Registry::create(probe, *shared, endpoints); !registry) {
+    if (auto registry = providers::Registry::create(probe, *shared, endpoints, *engines);
+        !registry) {
       logger->error("{}", registry.error());
       return kExitConfigError;
     }
   }
 
-  http::Server server(shared->server, api::make_gateway_factory(shared, endpoints));
+  http::Server server(shared->server, api::make_gateway_factory(shared, endpoints, *engines));
   if (auto started = server.start(); !started) {
     logger->error("{}", started.error());
     return kExitStartError;

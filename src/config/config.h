@@ -63,6 +63,18 @@ enum class Capability : std::uint8_t {
   kVision = 1 << 5,
 };
 
+// Settings of a model served in-process (provider = "local").
+struct LocalModelOptions {
+  std::string path;                // GGUF file
+  std::uint32_t parallel = 4;      // sequences decoded together
+  std::uint32_t threads = 0;       // 0: one per core
+  std::uint32_t batch_size = 512;  // tokens per decode step, shared by all sequences
+  std::uint32_t max_queue = 64;    // requests waiting for a free sequence before 503
+};
+
+// The reserved provider name of in-process models; it needs no [[providers]] entry.
+inline constexpr std::string_view kLocalProvider = "local";
+
 struct ModelConfig {
   std::string name;            // public name clients send
   std::string provider;        // name of a ProviderConfig
@@ -71,7 +83,9 @@ struct ModelConfig {
   double output_price_per_mtok = 0;
   std::uint32_t context_length = 0;  // 0: unknown
   std::uint8_t capabilities = 0;
+  LocalModelOptions local;
 
+  bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {
     return (capabilities & static_cast<std::uint8_t>(capability)) != 0;
   }

@@ -326,6 +326,33 @@ void read_capabilities(TableReader& reader, ModelConfig& model) {
   }
 }
 
+// The settings only in-process models have; refused on other models so a misplaced `path`
+// is not silently ignored.
+void read_local_options(TableReader& reader, ModelConfig& model) {
+  auto& local = model.local;
+  const auto path = reader.string("path");
+  if (!model.is_local()) {
+    for (const char* key : {"path", "parallel", "threads", "batch_size", "max_queue"}) {
+      if (reader.table().contains(key)) {
+        reader.find(key);
+        reader.error(key, "only applies to models with provider = \"local\"");
+      }
+    }
+    return;
+  }
+  if (!path || path->empty()) {
+    reader.error("path", "is required for a local model (the GGUF file to load)");
+  } else {
+    local.path = *path;
+  }
+  reader.read_count("parallel", local.parallel);
+  if (auto threads = reader.integer("threads", 0, 1024)) {
+    local.threads = static_cast<std::uint32_t>(*threads);
+  }
+  reader.read_count("batch_size", local.batch_size, 8);
+  reader.read_count("max_queue", local.max_queue, 0);
+}
+
 void read_model(TableReader& reader, ModelConfig& model) {
   model.name = reader.required_string("name");
   model.provider = reader.required_string("provider");
@@ -336,6 +363,7 @@ void read_model(TableReader& reader, ModelConfig& model) {
     model.context_length = static_cast<std::uint32_t>(*length);
   }
   read_capabilities(reader, model);
+  read_local_options(reader, model);
 }
 
 // Calls `read` for every table of an array of tables such as [[models]].
@@ -365,6 +393,10 @@ void cross_check(const toml::table& root, Config& config, Diagnostics& diagnosti
   };
   std::set<std::string> names;
   for (std::size_t i = 0; i < config.providers.size(); ++i) {
+    if (config.providers[i].name == kLocalProvider) {
+      diagnostics.add(where("providers", i), fmt::format("providers[{}].name", i),
+                      "'local' is reserved for in-process models; choose another name");
+    }
     if (!names.insert(config.providers[i].name).second) {
       diagnostics.add(where("providers", i), fmt::format("providers[{}].name", i),
                       fmt::format("duplicate provider name '{}'", config.providers[i].name));
@@ -377,7 +409,8 @@ void cross_check(const toml::table& root, Config& config, Diagnostics& diagnosti
       diagnostics.add(where("models", i), fmt::format("models[{}].name", i),
                       fmt::format("duplicate model name '{}'", model.name));
     }
-    if (!model.provider.empty() && config.find_provider(model.provider) == nullptr) {
+    if (!model.provider.empty() && !model.is_local() &&
+        config.find_provider(model.provider) == nullptr) {
       diagnostics.add(where("models", i), fmt::format("models[{}].provider", i),
                       fmt::format("no provider named '{}'", model.provider));
     }

@@ -26,6 +26,7 @@ struct ProviderError {
     kTimeout,      // a deadline passed
     kProtocol,     // the upstream answered something that is not valid for the protocol
     kStatus,       // the upstream answered with an HTTP error status
+    kOverloaded,   // the provider has no capacity now; retry after retry_after seconds
   };
   Kind kind = Kind::kUnavailable;
   unsigned status = 0;               // for kStatus

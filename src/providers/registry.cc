@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "providers/local.h"
 #include "providers/openai_compatible.h"
 
 namespace switchyard::providers {
@@ -33,8 +34,18 @@ Result<std::unique_ptr<ssl::context>, std::string> make_tls_context(
 
 Result<std::unique_ptr<Registry>, std::string> Registry::create(
     http::net::io_context& io_context, const config::Config& config,
-    const http::EndpointCache& endpoints) {
+    const http::EndpointCache& endpoints, const LocalEngines& engines) {
   std::unique_ptr<Registry> registry(new Registry());
+  for (const auto& model : config.models) {
+    if (model.is_local()) {
+      const auto engine = engines.find(model.name);
+      if (engine == engines.end()) {
+        return fail(fmt::format("model '{}' has not been loaded", model.name));
+      }
+      registry->local_models_[model.name] =
+          std::make_unique<LocalProvider>(io_context, model, engine->second);
+    }
+  }
   for (const auto& provider : config.providers) {
     ssl::context* tls = nullptr;
     if (provider.tls) {
@@ -51,9 +62,25 @@ Result<std::unique_ptr<Registry>, std::string> Registry::create(
   return registry;
 }
 
-Provider* Registry::find(const std::string& name) const {
-  const auto it = providers_.find(name);
-  return it == providers_.end() ? nullptr : it->second.get();
+Provider* Registry::find_for(const config::ModelConfig& model) const {
+  const auto& table = model.is_local() ? local_models_ : providers_;
+  const auto it = table.find(model.is_local() ? model.name : model.provider);
+  return it == table.end() ? nullptr : it->second.get();
+}
+
+Result<LocalEngines, std::string> load_local_engines(const config::Config& config) {
+  LocalEngines engines;
+  for (const auto& model : config.models) {
+    if (!model.is_local()) {
+      continue;
+    }
+    auto engine = local::LocalEngine::load(model);
+    if (!engine) {
+      return fail(engine.error());
+    }
+    engines[model.name] = std::move(engine).value();
+  }
+  return engines;
 }
 
 void register_endpoints(const config::Config& config, http::EndpointCache& endpoints) {

@@ -68,8 +68,13 @@ GatewayUnderTest::GatewayUnderTest(const std::string& toml,
   config_ = std::make_shared<const config::Config>(std::move(loaded).value());
   endpoints_ = std::make_unique<http::EndpointCache>();
   providers::register_endpoints(*config_, *endpoints_);
-  server_ = std::make_unique<http::Server>(config_->server,
-                                           api::make_gateway_factory(config_, *endpoints_));
+  auto engines = providers::load_local_engines(*config_);
+  if (!engines) {
+    throw std::runtime_error(engines.error());
+  }
+  engines_ = std::move(engines).value();
+  server_ = std::make_unique<http::Server>(
+      config_->server, api::make_gateway_factory(config_, *endpoints_, engines_));
   if (auto started = server_->start(); !started) {
     throw std::runtime_error(started.error());
   }

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "http/endpoint_cache.h"
 #include "http/server.h"
+#include "providers/registry.h"
 #include "support/fake_upstream.h"
 
 namespace switchyard::testing {
@@ -33,6 +34,7 @@ class GatewayUnderTest {
  private:
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<http::EndpointCache> endpoints_;
+  providers::LocalEngines engines_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -1,0 +1,341 @@
+#include "local/engine.h"
+
+#include <algorithm>
+
+#include <llama.h>
+
+#include "common/log.h"
+#include "local/backend.h"
+#include "local/text_stream.h"
+
+namespace switchyard::local {
+namespace {
+
+constexpr std::int32_t kPenaltyWindow = 64;
+constexpr std::uint32_t kDefaultContext = 4096;
+constexpr std::size_t kPieceBuffer = 256;
+
+struct SamplerDeleter {
+  void operator()(llama_sampler* sampler) const { llama_sampler_free(sampler); }
+};
+using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+
+SamplerPtr make_sampler(const SamplingParams& params, const llama_vocab* vocab) {
+  SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+  if (params.repeat_penalty != 1.0F || params.frequency_penalty != 0.0F ||
+      params.presence_penalty != 0.0F) {
+    llama_sampler_chain_add(
+        chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), kPenaltyWindow,
+                                                  params.repeat_penalty, params.frequency_penalty,
+                                                  params.presence_penalty));
+  }
+  if (params.temperature <= 0.0F) {
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+    return chain;
+  }
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(params.top_k));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(params.top_p, 1));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(params.min_p, 1));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(params.temperature));
+  llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(params.seed));
+  return chain;
+}
+
+std::string token_piece(const llama_vocab* vocab, Token token) {
+  std::string piece(kPieceBuffer, '\0');
+  std::int32_t n = llama_token_to_piece(vocab, token, piece.data(),
+                                        static_cast<std::int32_t>(piece.size()), 0, false);
+  if (n < 0) {
+    piece.resize(static_cast<std::size_t>(-n));
+    n = llama_token_to_piece(vocab, token, piece.data(), -n, 0, false);
+  }
+  piece.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return piece;
+}
+
+}  // namespace
+
+// One sequence of the shared context. Touched only by the scheduler thread.
+struct LocalEngine::Slot {
+  explicit Slot(llama_seq_id id) : seq(id) {}
+
+  bool busy() const { return sink != nullptr; }
+
+  llama_seq_id seq;
+  GenerationRequest request;
+  Sink sink;
+  std::shared_ptr<Generation> handle;
+  SamplerPtr sampler;
+  std::unique_ptr<TextStream> text;
+  std::size_t prompt_done = 0;  // prompt tokens already decoded
+  llama_pos position = 0;       // position of the next token to decode
+  Token next_token = 0;         // sampled, not yet decoded
+  std::int32_t generated = 0;
+};
+
+Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
+    const config::ModelConfig& model) {
+  ensure_backend();
+  llama_model_params model_params = llama_model_default_params();
+  llama_model* llama = llama_model_load_from_file(model.local.path.c_str(), model_params);
+  if (llama == nullptr) {
+    return fail(fmt::format("model '{}': cannot load '{}'", model.name, model.local.path));
+  }
+  const std::uint32_t per_sequence =
+      model.context_length != 0
+          ? model.context_length
+          : std::min<std::uint32_t>(kDefaultContext, llama_model_n_ctx_train(llama));
+  llama_context_params params = llama_context_default_params();
+  params.n_seq_max = model.local.parallel;
+  params.n_ctx = per_sequence * model.local.parallel;
+  params.n_batch = model.local.batch_size;
+  params.n_ubatch = model.local.batch_size;
+  // One KV buffer shared by all sequences: measured several times faster here than separate
+  // streams. Each sequence is still held to its share by submit() and sample().
+  params.kv_unified = true;
+  const auto threads = static_cast<std::int32_t>(
+      model.local.threads != 0 ? model.local.threads : std::thread::hardware_concurrency());
+  params.n_threads = threads;
+  params.n_threads_batch = threads;
+  llama_context* context = llama_init_from_model(llama, params);
+  if (context == nullptr) {
+    llama_model_free(llama);
+    return fail(
+        fmt::format("model '{}': cannot create a context of {} tokens", model.name, params.n_ctx));
+  }
+  return std::shared_ptr<LocalEngine>(new LocalEngine(model, llama, context));
+}
+
+LocalEngine::LocalEngine(const config::ModelConfig& model, llama_model* llama,
+                         llama_context* context)
+    : model_(model),
+      llama_(llama),
+      context_(context),
+      context_per_sequence_(llama_n_ctx(context) / model.local.parallel),
+      batch_capacity_(static_cast<std::int32_t>(model.local.batch_size)) {
+  for (std::uint32_t i = 0; i < model.local.parallel; ++i) {
+    slots_.push_back(std::make_unique<Slot>(static_cast<llama_seq_id>(i)));
+  }
+  thread_ = std::thread([this] { run(); });
+  log::get("local")->info("model '{}' loaded: {} sequences of {} tokens", model.name, slots_.size(),
+                          context_per_sequence_);
+}
+
+LocalEngine::~LocalEngine() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  llama_free(context_);
+  llama_model_free(llama_);
+}
+
+Result<std::shared_ptr<Generation>, SubmitError> LocalEngine::submit(GenerationRequest request,
+                                                                     Sink sink) {
+  if (request.prompt.empty()) {
+    return fail(SubmitError::kEmptyPrompt);
+  }
+  // The prompt and at least one generated token must fit one sequence.
+  if (request.prompt.size() + 1 > context_per_sequence_) {
+    return fail(SubmitError::kContextExceeded);
+  }
+  auto handle = std::make_shared<Generation>();
+  {
+    const std::lock_guard lock(mutex_);
+    if (queue_.size() >= model_.local.max_queue) {
+      return fail(SubmitError::kQueueFull);
+    }
+    queue_.push_back({std::move(request), std::move(sink), handle});
+  }
+  wake_.notify_one();
+  return handle;
+}
+
+std::vector<Token> LocalEngine::tokenize(std::string_view text) const {
+  const llama_vocab* vocab = llama_model_get_vocab(llama_);
+  const auto length = static_cast<std::int32_t>(text.size());
+  std::vector<Token> tokens(text.size() + 2);
+  std::int32_t n = llama_tokenize(vocab, text.data(), length, tokens.data(),
+                                  static_cast<std::int32_t>(tokens.size()), true, true);
+  if (n < 0) {
+    tokens.resize(static_cast<std::size_t>(-n));
+    n = llama_tokenize(vocab, text.data(), length, tokens.data(), -n, true, true);
+  }
+  tokens.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return tokens;
+}
+
+Result<std::string, std::string> LocalEngine::format_chat(
+    const std::vector<ChatMessage>& messages) const {
+  const char* tmpl = llama_model_chat_template(llama_, nullptr);
+  if (tmpl == nullptr) {
+    return fail(std::string("the model has no chat template"));
+  }
+  std::vector<llama_chat_message> chat;
+  std::size_t total = 0;
+  for (const auto& message : messages) {
+    chat.push_back({message.role.c_str(), message.content.c_str()});
+    total += message.content.size() + message.role.size();
+  }
+  std::string prompt(2 * total + 256, '\0');
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const std::int32_t n =
+        llama_chat_apply_template(tmpl, chat.data(), chat.size(), true, prompt.data(),
+                                  static_cast<std::int32_t>(prompt.size()));
+    if (n < 0) {
+      return fail(std::string("the model's chat template is not one llama.cpp knows"));
+    }
+    if (static_cast<std::size_t>(n) <= prompt.size()) {
+      prompt.resize(static_cast<std::size_t>(n));
+      return prompt;
+    }
+    prompt.resize(static_cast<std::size_t>(n));
+  }
+  return fail(std::string("the chat template output kept growing"));
+}
+
+std::size_t LocalEngine::active_slots() const {
+  return static_cast<std::size_t>(
+      std::count_if(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->busy(); }));
+}
+
+void LocalEngine::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || active_slots() > 0; });
+    if (stopping_) {
+      break;
+    }
+    admit(lock);
+    lock.unlock();
+    step();
+    lock.lock();
+  }
+  lock.unlock();
+  for (auto& slot : slots_) {
+    if (slot->busy()) {
+      slot->sink({.kind = GenerationEvent::Kind::kError, .text = "the model is shutting down"});
+      release(*slot);
+    }
+  }
+}
+
+// Moves queued requests into free slots. REQUIRES: mutex_ held.
+void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
+  const llama_vocab* vocab = llama_model_get_vocab(llama_);
+  for (auto& slot : slots_) {
+    if (queue_.empty()) {
+      return;
+    }
+    if (slot->busy()) {
+      continue;
+    }
+    Pending pending = std::move(queue_.front());
+    queue_.pop_front();
+    if (pending.handle->cancelled()) {
+      continue;
+    }
+    slot->sampler = make_sampler(pending.request.sampling, vocab);
+    slot->text = std::make_unique<TextStream>(pending.request.stop);
+    slot->request = std::move(pending.request);
+    slot->sink = std::move(pending.sink);
+    slot->handle = std::move(pending.handle);
+    slot->prompt_done = 0;
+    slot->position = 0;
+    slot->generated = 0;
+  }
+}
+
+void LocalEngine::step() {
+  for (auto& slot : slots_) {
+    if (slot->busy() && slot->handle->cancelled()) {
+      release(*slot);
+    }
+  }
+  llama_batch batch = llama_batch_init(batch_capacity_, 0, 1);
+  std::vector<std::pair<Slot*, std::int32_t>> to_sample;
+  auto add = [&](Slot& slot, Token token, bool logits) {
+    const std::int32_t i = batch.n_tokens++;
+    batch.token[i] = token;
+    batch.pos[i] = slot.position++;
+    batch.n_seq_id[i] = 1;
+    batch.seq_id[i][0] = slot.seq;
+    batch.logits[i] = static_cast<std::int8_t>(logits);
+    if (logits) {
+      to_sample.emplace_back(&slot, i);
+    }
+  };
+  // Generating sequences first, one token each, so streams keep flowing; then prompt
+  // chunks fill what is left of the batch, so a long prompt cannot stall them.
+  for (auto& slot : slots_) {
+    if (slot->busy() && slot->prompt_done == slot->request.prompt.size() &&
+        batch.n_tokens < batch_capacity_) {
+      add(*slot, slot->next_token, true);
+    }
+  }
+  for (auto& slot : slots_) {
+    const auto& prompt = slot->request.prompt;
+    while (slot->busy() && slot->prompt_done < prompt.size() && batch.n_tokens < batch_capacity_) {
+      const bool last = slot->prompt_done + 1 == prompt.size();
+      add(*slot, prompt[slot->prompt_done++], last);
+    }
+  }
+  if (batch.n_tokens > 0) {
+    const std::int32_t rc = llama_decode(context_, batch);
+    if (rc != 0) {
+      log::get("local")->error("model '{}': decode failed ({})", model_.name, rc);
+      for (auto& [slot, index] : to_sample) {
+        slot->sink({.kind = GenerationEvent::Kind::kError, .text = "local inference failed"});
+        release(*slot);
+      }
+    } else {
+      for (auto& [slot, index] : to_sample) {
+        sample(*slot, index);
+      }
+    }
+  }
+  llama_batch_free(batch);
+}
+
+void LocalEngine::sample(Slot& slot, std::int32_t batch_index) {
+  const llama_vocab* vocab = llama_model_get_vocab(llama_);
+  const Token token = llama_sampler_sample(slot.sampler.get(), context_, batch_index);
+  if (llama_vocab_is_eog(vocab, token)) {
+    finish(slot, "stop");
+    return;
+  }
+  ++slot.generated;
+  slot.next_token = token;
+  if (std::string text = slot.text->push(token_piece(vocab, token)); !text.empty()) {
+    slot.sink({.kind = GenerationEvent::Kind::kText, .text = std::move(text)});
+  }
+  if (slot.text->stopped()) {
+    finish(slot, "stop");
+  } else if (slot.generated == slot.request.max_tokens ||
+             static_cast<std::uint32_t>(slot.position) + 1 >= context_per_sequence_) {
+    finish(slot, "length");
+  }
+}
+
+void LocalEngine::finish(Slot& slot, std::string reason) {
+  if (std::string rest = slot.text->flush(); !rest.empty()) {
+    slot.sink({.kind = GenerationEvent::Kind::kText, .text = std::move(rest)});
+  }
+  slot.sink({.kind = GenerationEvent::Kind::kDone,
+             .finish_reason = std::move(reason),
+             .prompt_tokens = static_cast<std::int32_t>(slot.request.prompt.size()),
+             .completion_tokens = slot.generated});
+  release(slot);
+}
+
+void LocalEngine::release(Slot& slot) {
+  llama_memory_seq_rm(llama_get_memory(context_), slot.seq, -1, -1);
+  slot.sink = nullptr;
+  slot.handle.reset();
+  slot.sampler.reset();
+  slot.text.reset();
+}
+
+}  // namespace switchyard::local

@@ -1,0 +1,131 @@
+// LocalEngine: one GGUF model served in-process by llama.cpp, with continuous batching.
+//
+// One scheduler thread per model owns the llama context. Each step it builds one llama_batch
+// holding the next token of every generating sequence plus chunks of waiting prompts, decodes
+// it, and samples one token for every sequence whose logits came out. New requests join
+// between steps, so concurrent requests share each forward pass.
+//
+// Thread-safety: submit(), tokenize() and format_chat() may be called from any thread.
+// Events of a generation are delivered on the scheduler thread through its Sink, which must
+// not block.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "config/config.h"
+
+struct llama_model;
+struct llama_context;
+
+namespace switchyard::local {
+
+using Token = std::int32_t;
+
+struct SamplingParams {
+  float temperature = 0.8F;
+  float top_p = 0.95F;
+  std::int32_t top_k = 40;
+  float min_p = 0.05F;
+  float repeat_penalty = 1.0F;
+  float frequency_penalty = 0.0F;
+  float presence_penalty = 0.0F;
+  std::uint32_t seed = 0xFFFFFFFF;  // llama.cpp's "pick one at random"
+};
+
+struct GenerationRequest {
+  std::vector<Token> prompt;
+  SamplingParams sampling;
+  std::int32_t max_tokens = 0;  // 0: until the sequence's context is full
+  std::vector<std::string> stop;
+};
+
+struct GenerationEvent {
+  enum class Kind { kText, kDone, kError };
+  Kind kind = Kind::kText;
+  std::string text;           // kText: the next piece of the answer; kError: what failed
+  std::string finish_reason;  // kDone: "stop" or "length"
+  std::int32_t prompt_tokens = 0;
+  std::int32_t completion_tokens = 0;
+};
+
+using Sink = std::function<void(GenerationEvent)>;
+
+// A queued or running generation. Cancelling frees its slot at the next step.
+class Generation {
+ public:
+  void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+};
+
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+enum class SubmitError { kQueueFull, kContextExceeded, kEmptyPrompt };
+
+class LocalEngine {
+ public:
+  // Loads the model (memory-mapped) and starts the scheduler thread.
+  static Result<std::shared_ptr<LocalEngine>, std::string> load(const config::ModelConfig& model);
+  ~LocalEngine();
+  LocalEngine(const LocalEngine&) = delete;
+  LocalEngine& operator=(const LocalEngine&) = delete;
+
+  // Queues a generation. Fails at once, queuing nothing, when the queue is at its bound or
+  // the prompt does not fit a sequence's context.
+  Result<std::shared_ptr<Generation>, SubmitError> submit(GenerationRequest request, Sink sink);
+
+  std::vector<Token> tokenize(std::string_view text) const;
+
+  // The prompt text for a conversation, from the model's own chat template.
+  Result<std::string, std::string> format_chat(const std::vector<ChatMessage>& messages) const;
+
+  std::uint32_t context_per_sequence() const { return context_per_sequence_; }
+
+ private:
+  struct Slot;
+  struct Pending {
+    GenerationRequest request;
+    Sink sink;
+    std::shared_ptr<Generation> handle;
+  };
+
+  LocalEngine(const config::ModelConfig& model, llama_model* llama, llama_context* context);
+  void run();
+  void admit(std::unique_lock<std::mutex>& lock);
+  void step();
+  void sample(Slot& slot, std::int32_t batch_index);
+  void finish(Slot& slot, std::string reason);
+  void release(Slot& slot);
+  std::size_t active_slots() const;
+
+  const config::ModelConfig& model_;
+  llama_model* llama_;
+  llama_context* context_;
+  std::uint32_t context_per_sequence_;
+  std::int32_t batch_capacity_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace switchyard::local

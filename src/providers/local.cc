@@ -1,0 +1,324 @@
+#include "providers/local.h"
+
+#include <chrono>
+#include <deque>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "common/request_id.h"
+
+namespace switchyard::providers {
+namespace {
+
+namespace json = boost::json;
+namespace net = boost::asio;
+using local::GenerationEvent;
+
+// Events of one generation, waiting on the I/O thread for the coroutine to take them.
+struct Inbox {
+  explicit Inbox(net::io_context& io_context) : wake(io_context) {}
+
+  std::deque<GenerationEvent> events;
+  net::steady_timer wake;
+
+  Awaitable<GenerationEvent> take() {
+    while (events.empty()) {
+      wake.expires_at(net::steady_timer::time_point::max());
+      co_await wake.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    GenerationEvent event = std::move(events.front());
+    events.pop_front();
+    co_return event;
+  }
+};
+
+local::Sink sink_for(net::io_context& io_context, const std::shared_ptr<Inbox>& inbox) {
+  return [&io_context, weak = std::weak_ptr<Inbox>(inbox)](GenerationEvent event) {
+    net::post(io_context, [weak, event = std::move(event)]() mutable {
+      if (auto target = weak.lock()) {
+        target->events.push_back(std::move(event));
+        target->wake.cancel();
+      }
+    });
+  };
+}
+
+std::string message_text(const json::value& content) {
+  if (content.is_string()) {
+    return std::string(content.as_string());
+  }
+  std::string text;
+  if (content.is_array()) {
+    for (const auto& part : content.as_array()) {
+      const auto* object = part.if_object();
+      const auto* value = object ? object->if_contains("text") : nullptr;
+      if (value != nullptr && value->is_string()) {
+        text += value->as_string();
+      }
+    }
+  }
+  return text;
+}
+
+std::vector<local::ChatMessage> read_messages(const json::object& body) {
+  std::vector<local::ChatMessage> messages;
+  for (const auto& item : body.at("messages").as_array()) {
+    const auto& message = item.as_object();
+    const auto* content = message.if_contains("content");
+    messages.push_back({std::string(message.at("role").as_string()),
+                        content != nullptr ? message_text(*content) : std::string()});
+  }
+  return messages;
+}
+
+float number(const json::object& body, std::string_view key, float fallback) {
+  const auto* value = body.if_contains(key);
+  return value != nullptr && value->is_number() ? value->to_number<float>() : fallback;
+}
+
+local::SamplingParams read_sampling(const json::object& body) {
+  local::SamplingParams params;
+  params.temperature = number(body, "temperature", params.temperature);
+  params.top_p = number(body, "top_p", params.top_p);
+  params.top_k = static_cast<std::int32_t>(number(body, "top_k", static_cast<float>(params.top_k)));
+  params.min_p = number(body, "min_p", params.min_p);
+  params.repeat_penalty = number(body, "repetition_penalty", params.repeat_penalty);
+  params.frequency_penalty = number(body, "frequency_penalty", params.frequency_penalty);
+  params.presence_penalty = number(body, "presence_penalty", params.presence_penalty);
+  if (const auto* seed = body.if_contains("seed"); seed != nullptr && seed->is_number()) {
+    params.seed = static_cast<std::uint32_t>(seed->to_number<std::int64_t>());
+  }
+  return params;
+}
+
+std::vector<std::string> read_stop(const json::object& body) {
+  const auto* stop = body.if_contains("stop");
+  if (stop == nullptr || stop->is_null()) {
+    return {};
+  }
+  if (stop->is_string()) {
+    return {std::string(stop->as_string())};
+  }
+  std::vector<std::string> out;
+  for (const auto& item : stop->as_array()) {
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+std::int32_t read_max_tokens(const json::object& body) {
+  for (const auto* key : {"max_completion_tokens", "max_tokens"}) {
+    if (const auto* value = body.if_contains(key); value != nullptr && value->is_number()) {
+      return static_cast<std::int32_t>(value->to_number<std::int64_t>());
+    }
+  }
+  return 0;
+}
+
+ProviderError invalid(std::string message, std::string code) {
+  ProviderError error;
+  error.kind = ProviderError::Kind::kStatus;
+  error.status = 400;
+  error.message = std::move(message);
+  error.code = std::move(code);
+  return error;
+}
+
+ProviderError submit_failure(local::SubmitError reason, std::size_t prompt, std::uint32_t limit) {
+  if (reason == local::SubmitError::kQueueFull) {
+    ProviderError error;
+    error.kind = ProviderError::Kind::kOverloaded;
+    error.message = "every sequence of the local model is busy and its queue is full";
+    error.retry_after = "1";
+    return error;
+  }
+  if (reason == local::SubmitError::kEmptyPrompt) {
+    return invalid("the prompt is empty", "invalid_value");
+  }
+  return invalid(
+      fmt::format("the prompt has {} tokens; this model's context holds {}", prompt, limit),
+      "context_length_exceeded");
+}
+
+json::object usage_object(const GenerationEvent& done) {
+  json::object usage;
+  usage["prompt_tokens"] = done.prompt_tokens;
+  usage["completion_tokens"] = done.completion_tokens;
+  usage["total_tokens"] = done.prompt_tokens + done.completion_tokens;
+  return usage;
+}
+
+// Shapes chunks the way OpenAI's streams do: role first, content pieces, the finish reason,
+// then a usage chunk with no choices.
+class LocalChunkStream final : public ChunkStream {
+ public:
+  LocalChunkStream(std::shared_ptr<Inbox> inbox, std::shared_ptr<local::Generation> generation,
+                   std::string model)
+      : inbox_(std::move(inbox)),
+        generation_(std::move(generation)),
+        id_("chatcmpl-" + make_request_id()),
+        model_(std::move(model)),
+        created_(std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count()) {
+    json::object delta;
+    delta["role"] = "assistant";
+    delta["content"] = "";
+    ready_.push_back(chunk(std::move(delta)));
+  }
+
+  // Dropping the stream (client gone, or the answer read whole) frees the engine's slot.
+  ~LocalChunkStream() override { generation_->cancel(); }
+
+  Awaitable<Result<std::optional<json::object>, ProviderError>> next() override {
+    while (ready_.empty()) {
+      if (finished_) {
+        co_return std::optional<json::object>{};
+      }
+      GenerationEvent event = co_await inbox_->take();
+      if (event.kind == GenerationEvent::Kind::kError) {
+        ProviderError error;
+        error.kind = ProviderError::Kind::kUnavailable;
+        error.message = std::move(event.text);
+        co_return fail(std::move(error));
+      }
+      if (event.kind == GenerationEvent::Kind::kText) {
+        json::object delta;
+        delta["content"] = std::move(event.text);
+        ready_.push_back(chunk(std::move(delta)));
+        continue;
+      }
+      finished_ = true;
+      ready_.push_back(chunk(json::object{}, json::value(event.finish_reason)));
+      json::object usage = base();
+      usage["choices"] = json::array{};
+      usage["usage"] = usage_object(event);
+      ready_.push_back(std::move(usage));
+    }
+    json::object next_chunk = std::move(ready_.front());
+    ready_.pop_front();
+    co_return std::optional<json::object>(std::move(next_chunk));
+  }
+
+ private:
+  json::object base() const {
+    json::object object;
+    object["id"] = id_;
+    object["object"] = "chat.completion.chunk";
+    object["created"] = created_;
+    object["model"] = model_;
+    return object;
+  }
+
+  json::object chunk(json::object delta, json::value finish = nullptr) const {
+    json::object choice;
+    choice["index"] = 0;
+    choice["delta"] = std::move(delta);
+    choice["logprobs"] = nullptr;
+    choice["finish_reason"] = std::move(finish);
+    json::object object = base();
+    object["choices"] = json::array{std::move(choice)};
+    return object;
+  }
+
+  std::shared_ptr<Inbox> inbox_;
+  std::shared_ptr<local::Generation> generation_;
+  std::string id_;
+  std::string model_;
+  std::int64_t created_;
+  std::deque<json::object> ready_;
+  bool finished_ = false;
+};
+
+// Reads a stream to its end and folds it into one chat.completion object.
+Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
+  std::string content;
+  json::value finish_reason = nullptr;
+  json::object answer;
+  while (true) {
+    auto chunk = co_await stream.next();
+    if (!chunk) {
+      co_return fail(std::move(chunk).error());
+    }
+    if (!chunk->has_value()) {
+      break;
+    }
+    json::object& object = **chunk;
+    if (answer.empty()) {
+      answer["id"] = object["id"];
+      answer["object"] = "chat.completion";
+      answer["created"] = object["created"];
+      answer["model"] = object["model"];
+    }
+    if (auto* usage = object.if_contains("usage")) {
+      answer["usage"] = std::move(*usage);
+    }
+    for (auto& choice : object["choices"].as_array()) {
+      const auto& delta = choice.as_object().at("delta").as_object();
+      if (const auto* text = delta.if_contains("content"); text != nullptr && text->is_string()) {
+        content += text->as_string();
+      }
+      if (!choice.as_object().at("finish_reason").is_null()) {
+        finish_reason = choice.as_object().at("finish_reason");
+      }
+    }
+  }
+  json::object message;
+  message["role"] = "assistant";
+  message["content"] = std::move(content);
+  json::object choice;
+  choice["index"] = 0;
+  choice["message"] = std::move(message);
+  choice["logprobs"] = nullptr;
+  choice["finish_reason"] = std::move(finish_reason);
+  answer["choices"] = json::array{std::move(choice)};
+  co_return answer;
+}
+
+}  // namespace
+
+LocalProvider::LocalProvider(http::net::io_context& io_context, const config::ModelConfig& model,
+                             std::shared_ptr<local::LocalEngine> engine)
+    : io_context_(io_context), model_(model), engine_(std::move(engine)) {}
+
+Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderRequest request) {
+  if (request.endpoint != Endpoint::kChatCompletions) {
+    co_return fail(
+        invalid(fmt::format("the local model '{}' does not serve embeddings yet", model_.name),
+                "unsupported_feature"));
+  }
+  auto prompt = engine_->format_chat(read_messages(request.body));
+  if (!prompt) {
+    co_return fail(invalid(prompt.error(), "invalid_value"));
+  }
+  local::GenerationRequest generation{.prompt = engine_->tokenize(*prompt),
+                                      .sampling = read_sampling(request.body),
+                                      .max_tokens = read_max_tokens(request.body),
+                                      .stop = read_stop(request.body)};
+  const std::size_t prompt_tokens = generation.prompt.size();
+  auto inbox = std::make_shared<Inbox>(io_context_);
+  auto handle = engine_->submit(std::move(generation), sink_for(io_context_, inbox));
+  if (!handle) {
+    co_return fail(submit_failure(handle.error(), prompt_tokens, engine_->context_per_sequence()));
+  }
+  auto stream = std::make_unique<LocalChunkStream>(
+      inbox, std::move(handle).value(), std::string(request.body.at("model").as_string()));
+  ProviderResponse response;
+  if (request.stream) {
+    response.stream = std::move(stream);
+    co_return response;
+  }
+  auto answer = co_await collect(*stream);
+  if (!answer) {
+    co_return fail(std::move(answer).error());
+  }
+  response.body = std::move(answer).value();
+  co_return response;
+}
+
+}  // namespace switchyard::providers

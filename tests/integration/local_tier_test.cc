@@ -1,0 +1,231 @@
+// The local tier end to end: a model made by the model maker, served in-process through the
+// gateway, with continuous batching across concurrent requests.
+#include <cctype>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "integration/gateway_fixture.h"
+#include "local/model_maker.h"
+#include "support/test_client.h"
+
+namespace switchyard::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// One tiny random-weight model for the whole suite.
+const std::string& model_path() {
+  static const std::string path = [] {
+    const fs::path file =
+        fs::temp_directory_path() / ("switchyard-local-" + std::to_string(::getpid()) + ".gguf");
+    auto shape = local::preset_shape("tiny");
+    EXPECT_TRUE(shape.ok());
+    shape->seed = 7;
+    auto made = local::make_model(*shape, file.string());
+    EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error());
+    std::atexit([] {
+      fs::remove(fs::temp_directory_path() /
+                 ("switchyard-local-" + std::to_string(::getpid()) + ".gguf"));
+    });
+    return file.string();
+  }();
+  return path;
+}
+
+std::string local_config(const std::string& options, int context = 256) {
+  return R"(
+[server]
+listen = "127.0.0.1:0"
+io_threads = 2
+
+[[models]]
+name = "tiny"
+provider = "local"
+path = ")" +
+         model_path() + R"("
+context_length = )" +
+         std::to_string(context) + R"(
+capabilities = ["chat", "streaming"]
+)" + options;
+}
+
+std::string request(const std::string& content, const std::string& extra) {
+  return R"({"model":"tiny","messages":[{"role":"user","content":")" + content + R"("}])" + extra +
+         "}";
+}
+
+json::object complete(std::uint16_t port, const std::string& body) {
+  const auto response = post_json(port, "/v1/chat/completions", body);
+  EXPECT_EQ(response.status, 200) << response.body;
+  return json::parse(response.body).as_object();
+}
+
+std::string content_of(const json::object& answer) {
+  return std::string(answer.at("choices").at(0).at("message").at("content").as_string());
+}
+
+std::string streamed_text(const TestResponse& response) {
+  std::string text;
+  for (const auto& event : sse_data(response.body)) {
+    if (event == "[DONE]") {
+      break;
+    }
+    const auto chunk = json::parse(event).as_object();
+    for (const auto& choice : chunk.at("choices").as_array()) {
+      const auto& delta = choice.at("delta").as_object();
+      if (const auto* piece = delta.if_contains("content")) {
+        text += piece->as_string();
+      }
+    }
+  }
+  return text;
+}
+
+TEST(LocalTierTest, FixedSeedIsDeterministic) {
+  GatewayUnderTest gateway(local_config("parallel = 2\n"));
+  const std::string body =
+      request("tell me a story", R"(,"seed":42,"temperature":0.9,"max_tokens":24)");
+  const auto first = complete(gateway.port(), body);
+  const auto second = complete(gateway.port(), body);
+  EXPECT_FALSE(content_of(first).empty());
+  EXPECT_EQ(content_of(first), content_of(second));
+  const auto other =
+      complete(gateway.port(),
+               request("tell me a story", R"(,"seed":43,"temperature":0.9,"max_tokens":24)"));
+  EXPECT_NE(content_of(first), content_of(other));
+}
+
+TEST(LocalTierTest, UsageCountsTokensExactly) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto answer =
+      complete(gateway.port(), request("hello", R"(,"max_tokens":7,"temperature":0)"));
+  const auto& usage = answer.at("usage").as_object();
+  EXPECT_GT(usage.at("prompt_tokens").as_int64(), 1);
+  EXPECT_LE(usage.at("completion_tokens").as_int64(), 7);
+  EXPECT_EQ(usage.at("total_tokens").as_int64(),
+            usage.at("prompt_tokens").as_int64() + usage.at("completion_tokens").as_int64());
+  if (usage.at("completion_tokens").as_int64() == 7) {
+    EXPECT_EQ(answer.at("choices").at(0).at("finish_reason"), "length");
+  }
+  EXPECT_EQ(answer.at("model"), "tiny");
+}
+
+TEST(LocalTierTest, ConcurrentStreamsDoNotMixTokens) {
+  GatewayUnderTest gateway(local_config("parallel = 4\n"));
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 4; ++i) {
+    bodies.push_back(request("prompt number " + std::to_string(i),
+                             R"(,"stream":true,"temperature":0,"max_tokens":16)"));
+  }
+  // Alone, each request's greedy answer is its reference.
+  std::vector<std::string> alone;
+  for (const auto& body : bodies) {
+    alone.push_back(streamed_text(post_json(gateway.port(), "/v1/chat/completions", body)));
+  }
+  std::vector<std::future<TestResponse>> together;
+  for (const auto& body : bodies) {
+    together.push_back(std::async(std::launch::async, [&gateway, body] {
+      return post_json(gateway.port(), "/v1/chat/completions", body);
+    }));
+  }
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    const auto response = together[i].get();
+    ASSERT_EQ(response.status, 200);
+    EXPECT_EQ(streamed_text(response), alone[i]) << "request " << i;
+    EXPECT_EQ(sse_data(response.body).back(), "[DONE]");
+  }
+}
+
+TEST(LocalTierTest, StreamsEndWithUsageWhenAsked) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto response = post_json(
+      gateway.port(), "/v1/chat/completions",
+      request("hi", R"(,"stream":true,"stream_options":{"include_usage":true},"max_tokens":5)"));
+  const auto events = sse_data(response.body);
+  ASSERT_GE(events.size(), 4U);
+  const auto usage_chunk = json::parse(events[events.size() - 2]).as_object();
+  EXPECT_TRUE(usage_chunk.at("choices").as_array().empty());
+  EXPECT_GE(usage_chunk.at("usage").at("completion_tokens").as_int64(), 1);
+}
+
+TEST(LocalTierTest, StopSequencesEndTheAnswerBeforeThem) {
+  GatewayUnderTest gateway(local_config(""));
+  const std::string base = R"(,"seed":5,"temperature":0,"max_tokens":20)";
+  const std::string full = content_of(complete(gateway.port(), request("go", base)));
+  ASSERT_GE(full.size(), 6U);
+  // Random weights give any token, so the stop sequence is taken from an ASCII stretch.
+  std::size_t at = full.size() / 2;
+  while (at + 3 < full.size() && !(std::isalnum(static_cast<unsigned char>(full[at])) &&
+                                   std::isalnum(static_cast<unsigned char>(full[at + 1])))) {
+    ++at;
+  }
+  ASSERT_LT(at + 3, full.size()) << full;
+  const std::string stop = full.substr(at, 2);
+  json::object stopped =
+      complete(gateway.port(),
+               request("go", base + R"(,"stop":[)" + json::serialize(json::value(stop)) + "]"));
+  const std::string text = content_of(stopped);
+  EXPECT_EQ(text, full.substr(0, full.find(stop)));
+  EXPECT_EQ(stopped.at("choices").at(0).at("finish_reason"), "stop");
+}
+
+TEST(LocalTierTest, PromptLongerThanTheContextIs400) {
+  GatewayUnderTest gateway(local_config(""));
+  std::string long_prompt;
+  for (int i = 0; i < 400; ++i) {
+    long_prompt += "word ";
+  }
+  const auto response = post_json(gateway.port(), "/v1/chat/completions", request(long_prompt, ""));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(json::parse(response.body).at("error").at("code"), "context_length_exceeded");
+}
+
+TEST(LocalTierTest, FullQueueIs503WithRetryAfter) {
+  // A long context and many tokens keep the one sequence busy for a while.
+  GatewayUnderTest gateway(local_config("parallel = 1\nmax_queue = 1\n", 2048));
+  const std::string slow = request("x", R"(,"stream":true,"max_tokens":2000,"temperature":0)");
+  auto running = std::async(
+      std::launch::async, [&] { return post_json(gateway.port(), "/v1/chat/completions", slow); });
+  std::this_thread::sleep_for(milliseconds(100));
+  auto queued = std::async(std::launch::async,
+                           [&] { return post_json(gateway.port(), "/v1/chat/completions", slow); });
+  std::this_thread::sleep_for(milliseconds(100));
+  const auto rejected = post_json(gateway.port(), "/v1/chat/completions", request("y", ""));
+  EXPECT_EQ(rejected.status, 503) << rejected.body;
+  EXPECT_EQ(rejected.header("retry-after"), "1");
+  EXPECT_EQ(running.get().status, 200);
+  EXPECT_EQ(queued.get().status, 200);
+}
+
+TEST(LocalTierTest, ClientThatDisconnectsFreesItsSequence) {
+  GatewayUnderTest gateway(local_config("parallel = 1\nmax_queue = 4\n", 2048));
+  // A long stream on the only sequence; the client reads its headers and goes away.
+  const std::string endless = request("x", R"(,"stream":true,"max_tokens":2000,"temperature":0)");
+  const std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(endless.size()) + "\r\n\r\n" + endless;
+  raw_exchange(gateway.port(), head, milliseconds(150));
+  // Were the sequence still busy, this request would wait for all 2000 tokens.
+  const auto started = steady_clock::now();
+  const auto answer = complete(gateway.port(), request("y", R"(,"max_tokens":2)"));
+  EXPECT_LT(steady_clock::now() - started, milliseconds(1500));
+  EXPECT_EQ(answer.at("model"), "tiny");
+}
+
+TEST(LocalTierTest, ListedWithItsContextLength) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto models = json::parse(send_request(gateway.port(), {.target = "/v1/models"}).body);
+  EXPECT_EQ(models.at("data").at(0).at("id"), "tiny");
+  EXPECT_EQ(models.at("data").at(0).at("context_length"), 256);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
