@@ -15,13 +15,25 @@ constexpr std::int32_t kPenaltyWindow = 64;
 constexpr std::uint32_t kDefaultContext = 4096;
 constexpr std::size_t kPieceBuffer = 256;
 
-struct SamplerDeleter {
-  void operator()(llama_sampler* sampler) const { llama_sampler_free(sampler); }
-};
-using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+}  // namespace
 
-SamplerPtr make_sampler(const SamplingParams& params, const llama_vocab* vocab) {
+void LocalEngine::SamplerDeleter::operator()(llama_sampler* sampler) const {
+  llama_sampler_free(sampler);
+}
+
+// The grammar, when there is one, comes first so every later stage only sees tokens that
+// keep the output valid.
+LocalEngine::SamplerPtr LocalEngine::make_sampler(const GenerationRequest& request) const {
+  const llama_vocab* vocab = llama_model_get_vocab(llama_);
+  const SamplingParams& params = request.sampling;
   SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+  if (!request.grammar.empty()) {
+    llama_sampler* grammar = llama_sampler_init_grammar(vocab, request.grammar.c_str(), "root");
+    if (grammar == nullptr) {
+      return nullptr;
+    }
+    llama_sampler_chain_add(chain.get(), grammar);
+  }
   if (params.repeat_penalty != 1.0F || params.frequency_penalty != 0.0F ||
       params.presence_penalty != 0.0F) {
     llama_sampler_chain_add(
@@ -40,6 +52,8 @@ SamplerPtr make_sampler(const SamplingParams& params, const llama_vocab* vocab) 
   llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(params.seed));
   return chain;
 }
+
+namespace {
 
 std::string token_piece(const llama_vocab* vocab, Token token) {
   std::string piece(kPieceBuffer, '\0');
@@ -141,13 +155,17 @@ Result<std::shared_ptr<Generation>, SubmitError> LocalEngine::submit(GenerationR
   if (request.prompt.size() + 1 > context_per_sequence_) {
     return fail(SubmitError::kContextExceeded);
   }
+  SamplerPtr sampler = make_sampler(request);
+  if (!sampler) {
+    return fail(SubmitError::kInvalidGrammar);
+  }
   auto handle = std::make_shared<Generation>();
   {
     const std::lock_guard lock(mutex_);
     if (queue_.size() >= model_.local.max_queue) {
       return fail(SubmitError::kQueueFull);
     }
-    queue_.push_back({std::move(request), std::move(sink), handle});
+    queue_.push_back({std::move(request), std::move(sampler), std::move(sink), handle});
   }
   wake_.notify_one();
   return handle;
@@ -224,7 +242,6 @@ void LocalEngine::run() {
 
 // Moves queued requests into free slots. REQUIRES: mutex_ held.
 void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
-  const llama_vocab* vocab = llama_model_get_vocab(llama_);
   for (auto& slot : slots_) {
     if (queue_.empty()) {
       return;
@@ -237,7 +254,7 @@ void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
     if (pending.handle->cancelled()) {
       continue;
     }
-    slot->sampler = make_sampler(pending.request.sampling, vocab);
+    slot->sampler = std::move(pending.sampler);
     slot->text = std::make_unique<TextStream>(pending.request.stop);
     slot->request = std::move(pending.request);
     slot->sink = std::move(pending.sink);

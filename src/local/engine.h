@@ -27,6 +27,7 @@
 
 struct llama_model;
 struct llama_context;
+struct llama_sampler;
 
 namespace switchyard::local {
 
@@ -48,6 +49,7 @@ struct GenerationRequest {
   SamplingParams sampling;
   std::int32_t max_tokens = 0;  // 0: until the sequence's context is full
   std::vector<std::string> stop;
+  std::string grammar;  // GBNF with a "root" rule constraining the output; empty for none
 };
 
 struct GenerationEvent {
@@ -76,7 +78,7 @@ struct ChatMessage {
   std::string content;
 };
 
-enum class SubmitError { kQueueFull, kContextExceeded, kEmptyPrompt };
+enum class SubmitError { kQueueFull, kContextExceeded, kEmptyPrompt, kInvalidGrammar };
 
 class LocalEngine {
  public:
@@ -99,11 +101,19 @@ class LocalEngine {
 
  private:
   struct Slot;
+  struct SamplerDeleter {
+    void operator()(llama_sampler* sampler) const;
+  };
+  using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+
   struct Pending {
     GenerationRequest request;
+    SamplerPtr sampler;  // built by submit(), so a bad grammar fails the request at once
     Sink sink;
     std::shared_ptr<Generation> handle;
   };
+
+  SamplerPtr make_sampler(const GenerationRequest& request) const;
 
   LocalEngine(const config::ModelConfig& model, llama_model* llama, llama_context* context);
   void run();

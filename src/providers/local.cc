@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <deque>
+#include <json-schema-to-grammar.h>
+#include <json.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -129,6 +131,32 @@ ProviderError invalid(std::string message, std::string code) {
   return error;
 }
 
+// The grammar that response_format asks for: any JSON object for json_object, the schema's
+// language for json_schema, nothing for text. A schema llama.cpp cannot turn into a grammar
+// is the client's error.
+Result<std::string, ProviderError> read_grammar(const json::object& body) {
+  const auto* format = body.if_contains("response_format");
+  if (format == nullptr || !format->is_object()) {
+    return std::string();
+  }
+  const auto& type = format->as_object().at("type");
+  std::string schema;
+  if (type == "json_object") {
+    schema = R"({"type":"object"})";
+  } else if (type == "json_schema") {
+    const auto* inner = format->as_object().at("json_schema").as_object().if_contains("schema");
+    schema = inner != nullptr ? json::serialize(*inner) : R"({"type":"object"})";
+  } else {
+    return std::string();
+  }
+  try {
+    return json_schema_to_grammar(common_json::parse(schema));
+  } catch (const std::exception& error) {
+    return fail(invalid(fmt::format("the JSON schema cannot be enforced: {}", error.what()),
+                        "invalid_value"));
+  }
+}
+
 ProviderError submit_failure(local::SubmitError reason, std::size_t prompt, std::uint32_t limit) {
   if (reason == local::SubmitError::kQueueFull) {
     ProviderError error;
@@ -139,6 +167,9 @@ ProviderError submit_failure(local::SubmitError reason, std::size_t prompt, std:
   }
   if (reason == local::SubmitError::kEmptyPrompt) {
     return invalid("the prompt is empty", "invalid_value");
+  }
+  if (reason == local::SubmitError::kInvalidGrammar) {
+    return invalid("the output constraint could not be compiled", "invalid_value");
   }
   return invalid(
       fmt::format("the prompt has {} tokens; this model's context holds {}", prompt, limit),
@@ -296,10 +327,15 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
   if (!prompt) {
     co_return fail(invalid(prompt.error(), "invalid_value"));
   }
+  auto grammar = read_grammar(request.body);
+  if (!grammar) {
+    co_return fail(std::move(grammar).error());
+  }
   local::GenerationRequest generation{.prompt = engine_->tokenize(*prompt),
                                       .sampling = read_sampling(request.body),
                                       .max_tokens = read_max_tokens(request.body),
-                                      .stop = read_stop(request.body)};
+                                      .stop = read_stop(request.body),
+                                      .grammar = std::move(grammar).value()};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
   auto handle = engine_->submit(std::move(generation), sink_for(io_context_, inbox));

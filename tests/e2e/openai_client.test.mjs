@@ -20,7 +20,8 @@ import OpenAI from "openai";
 const FAKE_REPLY = "This is a fake reply.";
 const UPSTREAM_KEY = "upstream-secret";
 const GATEWAY_KEY = "gw-secret";
-const MODEL_NAMES = ["chat-model", "embed-model", "broken-model", "limited-model", "cut-model"];
+const MODEL_NAMES = ["chat-model", "embed-model", "broken-model", "limited-model", "cut-model",
+  "local-model"];
 const DEFAULT_EMBEDDING_LENGTH = 8;
 // Float32 keeps about 7 significant digits; the fake's vectors have unit length.
 const FLOAT32_TOLERANCE = 1e-6;
@@ -127,7 +128,7 @@ async function waitForPortFile(proc, path) {
   throw new Error(describeFailure(proc, `no port in ${path} within 15 s`));
 }
 
-function gatewayConfig(port) {
+function gatewayConfig(port, localModelPath) {
   const model = (name, upstreamModel, capabilities) => [
     "[[models]]",
     `name = "${name}"`,
@@ -156,6 +157,14 @@ function gatewayConfig(port) {
     ...model("broken-model", "error-500", chat),
     ...model("limited-model", "error-429", chat),
     ...model("cut-model", "stream-cut-2", chat),
+    "[[models]]",
+    'name = "local-model"',
+    'provider = "local"',
+    `path = "${localModelPath}"`,
+    "context_length = 512",
+    "parallel = 2",
+    `capabilities = ${JSON.stringify([...chat, "json_schema"])}`,
+    "",
   ].join("\n");
 }
 
@@ -196,9 +205,16 @@ before(async () => {
     process.env, { keepStdout: false });
   upstreamPort = await readListeningPort(upstream);
 
+  // A tiny random-weight model for the in-process tier, made by the gateway's own tool.
+  const modelPath = join(workDir, "tiny.gguf");
+  const maker = startProcess("model init", "SWITCHYARD_BIN",
+    ["model", "init", "--preset", "tiny", "--out", modelPath], process.env);
+  const made = await maker.exited;
+  assert.equal(made.code, 0, describeFailure(maker, "could not make the local model"));
+
   const configPath = join(workDir, "gateway.toml");
   const portFile = join(workDir, "gateway.port");
-  await writeFile(configPath, gatewayConfig(upstreamPort));
+  await writeFile(configPath, gatewayConfig(upstreamPort, modelPath));
   const env = { ...process.env, E2E_UPSTREAM_KEY: UPSTREAM_KEY, E2E_GATEWAY_KEY: GATEWAY_KEY };
   const args = ["serve", "--config", configPath, "--listen", "127.0.0.1:0", "--port-file",
     portFile];
@@ -488,4 +504,58 @@ test("the upstream key is the provider's, never the client's", async () => {
 
   const proxied = await client.chat.completions.create({ ...request, model: "chat-model" });
   assert.equal(proxied.choices[0].message.content, FAKE_REPLY);
+});
+
+test("the local tier streams through the official client", async () => {
+  const stream = await client.chat.completions.create({
+    model: "local-model",
+    messages: [{ role: "user", content: "Say something." }],
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: 12,
+    seed: 11,
+  });
+  let text = "";
+  let contentChunks = 0;
+  let finishReason = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    assert.equal(chunk.model, "local-model");
+    for (const choice of chunk.choices) {
+      if (choice.delta?.content) {
+        text += choice.delta.content;
+        contentChunks += 1;
+      }
+      finishReason = choice.finish_reason ?? finishReason;
+    }
+    usage = chunk.usage ?? usage;
+  }
+  assert.ok(contentChunks > 1, `expected several content chunks, got ${contentChunks}`);
+  assert.ok(text.length > 0);
+  assert.ok(["stop", "length"].includes(finishReason), `finish_reason ${finishReason}`);
+  assert.ok(usage.completion_tokens >= 1 && usage.completion_tokens <= 12);
+  assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+});
+
+test("the local tier's JSON schema output parses", async () => {
+  const completion = await client.chat.completions.create({
+    model: "local-model",
+    messages: [{ role: "user", content: "Classify." }],
+    seed: 4,
+    max_tokens: 100,
+    response_format: {
+      type: "json_schema",
+      json_schema: {
+        name: "label",
+        schema: {
+          type: "object",
+          properties: { label: { enum: ["yes", "no"] } },
+          required: ["label"],
+          additionalProperties: false,
+        },
+      },
+    },
+  });
+  const parsed = JSON.parse(completion.choices[0].message.content);
+  assert.ok(["yes", "no"].includes(parsed.label));
 });

@@ -52,7 +52,7 @@ path = ")" +
          model_path() + R"("
 context_length = )" +
          std::to_string(context) + R"(
-capabilities = ["chat", "streaming"]
+capabilities = ["chat", "streaming", "json_schema"]
 )" + options;
 }
 
@@ -174,6 +174,59 @@ TEST(LocalTierTest, StopSequencesEndTheAnswerBeforeThem) {
   const std::string text = content_of(stopped);
   EXPECT_EQ(text, full.substr(0, full.find(stop)));
   EXPECT_EQ(stopped.at("choices").at(0).at("finish_reason"), "stop");
+}
+
+// Random weights would write anything; only the grammar makes the output valid.
+TEST(LocalTierTest, JsonSchemaOutputAlwaysMatchesTheSchema) {
+  GatewayUnderTest gateway(local_config("parallel = 4\n", 512));
+  const std::string format = R"(,"max_tokens":200,"temperature":1.0,"response_format":{
+      "type":"json_schema","json_schema":{"name":"ticket","schema":{
+        "type":"object","additionalProperties":false,"required":["label","priority","urgent"],
+        "properties":{"label":{"enum":["billing","bug","other"]},
+                      "priority":{"type":"integer","minimum":1,"maximum":5},
+                      "urgent":{"type":"boolean"}}}}})";
+  for (int seed = 1; seed <= 8; ++seed) {
+    const auto answer =
+        complete(gateway.port(),
+                 request("classify this ticket", format + R"(,"seed":)" + std::to_string(seed)));
+    const std::string text = content_of(answer);
+    json::error_code ec;
+    const auto parsed = json::parse(text, ec);
+    ASSERT_FALSE(ec) << "seed " << seed << ": " << text;
+    const auto& object = parsed.as_object();
+    EXPECT_EQ(object.size(), 3U) << text;
+    const auto& label = object.at("label").as_string();
+    EXPECT_TRUE(label == "billing" || label == "bug" || label == "other") << text;
+    const auto priority = object.at("priority").as_int64();
+    EXPECT_GE(priority, 1) << text;
+    EXPECT_LE(priority, 5) << text;
+    EXPECT_TRUE(object.at("urgent").is_bool()) << text;
+  }
+}
+
+TEST(LocalTierTest, JsonObjectModeGivesAnObject) {
+  GatewayUnderTest gateway(local_config("", 512));
+  const auto answer =
+      complete(gateway.port(),
+               request("json please",
+                       R"(,"seed":3,"max_tokens":300,"response_format":{"type":"json_object"})"));
+  const auto& choice = answer.at("choices").at(0).as_object();
+  if (choice.at("finish_reason") == "stop") {
+    EXPECT_TRUE(json::parse(content_of(answer)).is_object()) << content_of(answer);
+  } else {
+    // An object can be longer than max_tokens; what came out is still a valid prefix.
+    EXPECT_EQ(content_of(answer).front(), '{');
+  }
+}
+
+TEST(LocalTierTest, UnenforceableSchemaIs400) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto response = post_json(
+      gateway.port(), "/v1/chat/completions",
+      request(
+          "x",
+          R"(,"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"$ref":"#/nowhere"}}})"));
+  EXPECT_EQ(response.status, 400) << response.body;
 }
 
 TEST(LocalTierTest, PromptLongerThanTheContextIs400) {
