@@ -163,6 +163,7 @@ function gatewayConfig(port, localModelPath) {
     `path = "${localModelPath}"`,
     "context_length = 512",
     "parallel = 2",
+    "threads = 1",
     `capabilities = ${JSON.stringify([...chat, "json_schema"])}`,
     "",
   ].join("\n");

@@ -53,6 +53,9 @@ path = ")" +
 context_length = )" +
          std::to_string(context) + R"(
 capabilities = ["chat", "streaming", "json_schema"]
+# One inference thread: ggml's threads spin while they wait for each other, and CTest runs
+# tests side by side on few cores.
+threads = 1
 )" + options;
 }
 
