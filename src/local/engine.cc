@@ -117,7 +117,15 @@ Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
     return fail(
         fmt::format("model '{}': cannot create a context of {} tokens", model.name, params.n_ctx));
   }
-  return std::shared_ptr<LocalEngine>(new LocalEngine(model, llama, context));
+  std::shared_ptr<LocalEngine> engine(new LocalEngine(model, llama, context));
+  if (model.has(config::Capability::kEmbeddings)) {
+    auto embedder = Embedder::create(model, llama);
+    if (!embedder) {
+      return fail(embedder.error());
+    }
+    engine->embedder_ = std::move(embedder).value();
+  }
+  return engine;
 }
 
 LocalEngine::LocalEngine(const config::ModelConfig& model, llama_model* llama,
@@ -142,6 +150,7 @@ LocalEngine::~LocalEngine() {
   }
   wake_.notify_all();
   thread_.join();
+  embedder_.reset();  // before the model it reads
   llama_free(context_);
   llama_model_free(llama_);
 }

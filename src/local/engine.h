@@ -24,6 +24,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "local/embedder.h"
 
 struct llama_model;
 struct llama_context;
@@ -99,6 +100,9 @@ class LocalEngine {
 
   std::uint32_t context_per_sequence() const { return context_per_sequence_; }
 
+  // The model's embedder; null unless the model lists the "embeddings" capability.
+  Embedder* embedder() const { return embedder_.get(); }
+
  private:
   struct Slot;
   struct SamplerDeleter {
@@ -130,6 +134,7 @@ class LocalEngine {
   std::uint32_t context_per_sequence_;
   std::int32_t batch_capacity_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<Embedder> embedder_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

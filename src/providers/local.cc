@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/base64.h"
 #include "common/request_id.h"
 
 namespace switchyard::providers {
@@ -21,29 +22,37 @@ namespace json = boost::json;
 namespace net = boost::asio;
 using local::GenerationEvent;
 
-// Events of one generation, waiting on the I/O thread for the coroutine to take them.
-struct Inbox {
-  explicit Inbox(net::io_context& io_context) : wake(io_context) {}
+// What an engine thread sends, waiting on the I/O thread for the coroutine to take it.
+// Only the I/O thread touches a Mailbox; the engine reaches it through post().
+template <class T>
+struct Mailbox {
+  explicit Mailbox(net::io_context& io_context) : wake(io_context) {}
 
-  std::deque<GenerationEvent> events;
+  std::deque<T> items;
   net::steady_timer wake;
 
-  Awaitable<GenerationEvent> take() {
-    while (events.empty()) {
+  Awaitable<T> take() {
+    while (items.empty()) {
       wake.expires_at(net::steady_timer::time_point::max());
       co_await wake.async_wait(net::as_tuple(net::use_awaitable));
     }
-    GenerationEvent event = std::move(events.front());
-    events.pop_front();
-    co_return event;
+    T item = std::move(items.front());
+    items.pop_front();
+    co_return item;
   }
 };
 
-local::Sink sink_for(net::io_context& io_context, const std::shared_ptr<Inbox>& inbox) {
-  return [&io_context, weak = std::weak_ptr<Inbox>(inbox)](GenerationEvent event) {
-    net::post(io_context, [weak, event = std::move(event)]() mutable {
+using Inbox = Mailbox<GenerationEvent>;
+
+// A callback for the engine thread that delivers into `mailbox` on the I/O thread, or
+// drops the item if the mailbox is gone (its request ended).
+template <class T>
+std::function<void(T)> deliver_to(net::io_context& io_context,
+                                  const std::shared_ptr<Mailbox<T>>& mailbox) {
+  return [&io_context, weak = std::weak_ptr<Mailbox<T>>(mailbox)](T item) {
+    net::post(io_context, [weak, item = std::move(item)]() mutable {
       if (auto target = weak.lock()) {
-        target->events.push_back(std::move(event));
+        target->items.push_back(std::move(item));
         target->wake.cancel();
       }
     });
@@ -311,17 +320,117 @@ Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
   co_return answer;
 }
 
+// The inputs of an embeddings request as token lists: a string, strings, a token list or
+// token lists, as OpenAI accepts them.
+std::vector<std::vector<local::Token>> read_inputs(const json::value& input,
+                                                   const local::LocalEngine& engine) {
+  std::vector<std::vector<local::Token>> out;
+  auto tokens_of = [](const json::array& list) {
+    std::vector<local::Token> tokens;
+    for (const auto& item : list) {
+      tokens.push_back(static_cast<local::Token>(item.to_number<std::int64_t>()));
+    }
+    return tokens;
+  };
+  if (input.is_string()) {
+    out.push_back(engine.tokenize(input.as_string()));
+    return out;
+  }
+  const auto& list = input.as_array();
+  if (!list.empty() && list.front().is_number()) {
+    out.push_back(tokens_of(list));
+    return out;
+  }
+  for (const auto& item : list) {
+    out.push_back(item.is_string() ? engine.tokenize(item.as_string())
+                                   : tokens_of(item.as_array()));
+  }
+  return out;
+}
+
+json::value encode_vector(const std::vector<float>& vector, bool base64) {
+  if (base64) {
+    // OpenAI's base64 form is the raw little-endian float32 bytes; x86-64 is little-endian.
+    return json::value(base64_encode(std::string_view(reinterpret_cast<const char*>(vector.data()),
+                                                      vector.size() * sizeof(float))));
+  }
+  json::array values;
+  values.reserve(vector.size());
+  for (const float value : vector) {
+    values.emplace_back(static_cast<double>(value));
+  }
+  return values;
+}
+
+json::object embeddings_body(local::EmbeddingResult result, const json::object& request) {
+  const auto* format = request.if_contains("encoding_format");
+  const bool base64 = format != nullptr && *format == "base64";
+  json::array data;
+  for (std::size_t i = 0; i < result.vectors.size(); ++i) {
+    json::object item;
+    item["object"] = "embedding";
+    item["index"] = i;
+    item["embedding"] = encode_vector(result.vectors[i], base64);
+    data.push_back(std::move(item));
+  }
+  json::object usage;
+  usage["prompt_tokens"] = result.prompt_tokens;
+  usage["total_tokens"] = result.prompt_tokens;
+  json::object body;
+  body["object"] = "list";
+  body["data"] = std::move(data);
+  body["model"] = request.at("model");
+  body["usage"] = std::move(usage);
+  return body;
+}
+
 }  // namespace
+
+Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
+    const ProviderRequest& request) {
+  local::Embedder* embedder = engine_->embedder();
+  if (embedder == nullptr) {
+    co_return fail(invalid(fmt::format("the model '{}' does not serve embeddings", model_.name),
+                           "unsupported_feature"));
+  }
+  const auto* dimensions = request.body.if_contains("dimensions");
+  if (dimensions != nullptr && dimensions->is_number() &&
+      dimensions->to_number<std::int64_t>() != embedder->dimensions()) {
+    co_return fail(invalid(fmt::format("the model '{}' makes embeddings of {} dimensions only",
+                                       model_.name, embedder->dimensions()),
+                           "invalid_value"));
+  }
+  auto inputs = read_inputs(request.body.at("input"), *engine_);
+  for (const auto& tokens : inputs) {
+    if (tokens.empty() || tokens.size() > embedder->max_input_tokens()) {
+      co_return fail(invalid(fmt::format("an input has {} tokens; this model embeds 1 to {}",
+                                         tokens.size(), embedder->max_input_tokens()),
+                             "context_length_exceeded"));
+    }
+  }
+  auto mailbox = std::make_shared<Mailbox<local::EmbeddingResult>>(io_context_);
+  if (!embedder->submit(std::move(inputs), deliver_to(io_context_, mailbox))) {
+    co_return fail(submit_failure(local::SubmitError::kQueueFull, 0, 0));
+  }
+  local::EmbeddingResult result = co_await mailbox->take();
+  if (!result.error.empty()) {
+    ProviderError error;
+    error.kind = ProviderError::Kind::kUnavailable;
+    error.message = result.error;
+    co_return fail(std::move(error));
+  }
+  ProviderResponse response;
+  response.body = embeddings_body(std::move(result), request.body);
+  co_return response;
+}
 
 LocalProvider::LocalProvider(http::net::io_context& io_context, const config::ModelConfig& model,
                              std::shared_ptr<local::LocalEngine> engine)
     : io_context_(io_context), model_(model), engine_(std::move(engine)) {}
 
 Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderRequest request) {
-  if (request.endpoint != Endpoint::kChatCompletions) {
-    co_return fail(
-        invalid(fmt::format("the local model '{}' does not serve embeddings yet", model_.name),
-                "unsupported_feature"));
+  if (request.endpoint == Endpoint::kEmbeddings) {
+    co_return co_await embed(request);
   }
   auto prompt = engine_->format_chat(read_messages(request.body));
   if (!prompt) {
@@ -338,7 +447,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
                                       .grammar = std::move(grammar).value()};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
-  auto handle = engine_->submit(std::move(generation), sink_for(io_context_, inbox));
+  auto handle = engine_->submit(std::move(generation), deliver_to(io_context_, inbox));
   if (!handle) {
     co_return fail(submit_failure(handle.error(), prompt_tokens, engine_->context_per_sequence()));
   }

@@ -22,6 +22,8 @@ class LocalProvider final : public Provider {
   Awaitable<Result<ProviderResponse, ProviderError>> send(ProviderRequest request) override;
 
  private:
+  Awaitable<Result<ProviderResponse, ProviderError>> embed(const ProviderRequest& request);
+
   http::net::io_context& io_context_;
   const config::ModelConfig& model_;
   std::shared_ptr<local::LocalEngine> engine_;

@@ -52,7 +52,7 @@ path = ")" +
          model_path() + R"("
 context_length = )" +
          std::to_string(context) + R"(
-capabilities = ["chat", "streaming", "json_schema"]
+capabilities = ["chat", "streaming", "json_schema", "embeddings"]
 # One inference thread: ggml's threads spin while they wait for each other, and CTest runs
 # tests side by side on few cores.
 threads = 1
@@ -230,6 +230,45 @@ TEST(LocalTierTest, UnenforceableSchemaIs400) {
           "x",
           R"(,"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"$ref":"#/nowhere"}}})"));
   EXPECT_EQ(response.status, 400) << response.body;
+}
+
+TEST(LocalTierTest, EmbeddingsHaveTheModelsWidthAndUnitLength) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto response =
+      post_json(gateway.port(), "/v1/embeddings",
+                R"({"model":"tiny","input":["first text","second text","first text"]})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto body = json::parse(response.body).as_object();
+  const auto& data = body.at("data").as_array();
+  ASSERT_EQ(data.size(), 3U);
+  std::vector<std::vector<double>> vectors;
+  for (const auto& item : data) {
+    std::vector<double> vector;
+    for (const auto& value : item.at("embedding").as_array()) {
+      vector.push_back(value.to_number<double>());
+    }
+    double norm = 0;
+    for (const double value : vector) {
+      norm += value * value;
+    }
+    EXPECT_EQ(vector.size(), 64U);  // the tiny preset's embedding width
+    EXPECT_NEAR(norm, 1.0, 1e-4);
+    vectors.push_back(std::move(vector));
+  }
+  EXPECT_EQ(vectors[0], vectors[2]);
+  EXPECT_NE(vectors[0], vectors[1]);
+  EXPECT_GT(body.at("usage").at("prompt_tokens").as_int64(), 3);
+  EXPECT_EQ(body.at("model"), "tiny");
+
+  const auto encoded =
+      post_json(gateway.port(), "/v1/embeddings",
+                R"({"model":"tiny","input":"first text","encoding_format":"base64"})");
+  const auto encoded_body = json::parse(encoded.body);
+  const auto& text = encoded_body.at("data").at(0).at("embedding").as_string();
+  EXPECT_EQ(text.size(), (64U * 4 + 2) / 3 * 4);
+  const auto wrong = post_json(gateway.port(), "/v1/embeddings",
+                               R"({"model":"tiny","input":"x","dimensions":32})");
+  EXPECT_EQ(wrong.status, 400);
 }
 
 TEST(LocalTierTest, PromptLongerThanTheContextIs400) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/hash.h"
 #include "common/request_id.h"
 
@@ -55,6 +56,23 @@ TEST(RequestIdTest, ClientIdsMustBeSafeToEcho) {
   EXPECT_FALSE(is_acceptable_request_id("has space"));
   EXPECT_FALSE(is_acceptable_request_id("line\r\nbreak"));
   EXPECT_FALSE(is_acceptable_request_id(std::string(200, 'a')));
+}
+
+}  // namespace
+}  // namespace switchyard
+
+namespace switchyard {
+namespace {
+
+TEST(Base64Test, MatchesTheRfcVectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xFF\x00\x80", 3)), "/wCA");
 }
 
 }  // namespace
