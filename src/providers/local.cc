@@ -212,6 +212,8 @@ class LocalChunkStream final : public ChunkStream {
     ready_.push_back(chunk(std::move(delta)));
   }
 
+  bool has_buffered() const override { return !ready_.empty() || !inbox_->items.empty(); }
+
   // Dropping the stream (client gone, or the answer read whole) frees the engine's slot.
   ~LocalChunkStream() override { generation_->cancel(); }
 

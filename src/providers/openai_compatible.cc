@@ -110,6 +110,8 @@ class SseChunkStream final : public ChunkStream {
     co_return co_await decode(event);
   }
 
+  bool has_buffered() const override { return !events_.empty(); }
+
  private:
   Awaitable<Result<std::optional<json::object>, ProviderError>> decode(
       const http::SseEvent& event) {

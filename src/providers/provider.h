@@ -43,6 +43,10 @@ class ChunkStream {
   // The next chunk (an OpenAI chat.completion.chunk object), or nullopt at the clean end of
   // the stream. After an error or the end, do not call again.
   virtual Awaitable<Result<std::optional<boost::json::object>, ProviderError>> next() = 0;
+
+  // Whether next() can answer at once from what has already arrived, so a caller may batch
+  // what it sends on.
+  virtual bool has_buffered() const = 0;
 };
 
 enum class Endpoint { kChatCompletions, kEmbeddings };
