@@ -2,6 +2,7 @@
 // gateway, with continuous batching across concurrent requests.
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -313,6 +314,49 @@ TEST(LocalTierTest, ClientThatDisconnectsFreesItsSequence) {
   const auto answer = complete(gateway.port(), request("y", R"(,"max_tokens":2)"));
   EXPECT_LT(steady_clock::now() - started, milliseconds(1500));
   EXPECT_EQ(answer.at("model"), "tiny");
+}
+
+std::string config_for_path(const std::string& path) {
+  std::string text = local_config("");
+  const std::string current = "path = \"" + model_path() + "\"";
+  text.replace(text.find(current), current.size(), "path = \"" + path + "\"");
+  return text;
+}
+
+std::string start_error(const std::string& toml) {
+  try {
+    GatewayUnderTest gateway(toml);
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(LocalTierTest, MissingOrCorruptModelFilesAreClearStartErrors) {
+  const fs::path dir = fs::temp_directory_path() / ("switchyard-bad-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string missing = (dir / "nowhere.gguf").string();
+  EXPECT_NE(start_error(config_for_path(missing)).find("cannot load '" + missing + "'"),
+            std::string::npos);
+
+  // A file that starts like a GGUF and then stops, and one that is not a GGUF at all.
+  const std::string truncated = (dir / "truncated.gguf").string();
+  {
+    std::ifstream source(model_path(), std::ios::binary);
+    std::string head(4096, '\0');
+    source.read(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(truncated, std::ios::binary) << head;
+  }
+  // Whole metadata, half the tensor data.
+  const std::string halved = (dir / "halved.gguf").string();
+  fs::copy_file(model_path(), halved);
+  fs::resize_file(halved, fs::file_size(halved) / 2);
+  const std::string garbage = (dir / "garbage.gguf").string();
+  std::ofstream(garbage, std::ios::binary) << "this is not a model";
+  for (const auto& path : {truncated, halved, garbage}) {
+    EXPECT_NE(start_error(config_for_path(path)).find("cannot load"), std::string::npos) << path;
+  }
+  fs::remove_all(dir);
 }
 
 TEST(LocalTierTest, ListedWithItsContextLength) {
