@@ -134,7 +134,8 @@ LocalEngine::LocalEngine(const config::ModelConfig& model, llama_model* llama,
       llama_(llama),
       context_(context),
       context_per_sequence_(llama_n_ctx(context) / model.local.parallel),
-      batch_capacity_(static_cast<std::int32_t>(model.local.batch_size)) {
+      batch_capacity_(static_cast<std::int32_t>(model.local.batch_size)),
+      batch_(std::make_unique<llama_batch>(llama_batch_init(batch_capacity_, 0, 1))) {
   for (std::uint32_t i = 0; i < model.local.parallel; ++i) {
     slots_.push_back(std::make_unique<Slot>(static_cast<llama_seq_id>(i)));
   }
@@ -151,6 +152,7 @@ LocalEngine::~LocalEngine() {
   wake_.notify_all();
   thread_.join();
   embedder_.reset();  // before the model it reads
+  llama_batch_free(*batch_);
   llama_free(context_);
   llama_model_free(llama_);
 }
@@ -280,7 +282,8 @@ void LocalEngine::step() {
       release(*slot);
     }
   }
-  llama_batch batch = llama_batch_init(batch_capacity_, 0, 1);
+  llama_batch& batch = *batch_;
+  batch.n_tokens = 0;
   std::vector<std::pair<Slot*, std::int32_t>> to_sample;
   auto add = [&](Slot& slot, Token token, bool logits) {
     const std::int32_t i = batch.n_tokens++;
@@ -322,7 +325,6 @@ void LocalEngine::step() {
       }
     }
   }
-  llama_batch_free(batch);
 }
 
 void LocalEngine::sample(Slot& slot, std::int32_t batch_index) {

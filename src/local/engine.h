@@ -29,6 +29,7 @@
 struct llama_model;
 struct llama_context;
 struct llama_sampler;
+struct llama_batch;
 
 namespace switchyard::local {
 
@@ -133,6 +134,7 @@ class LocalEngine {
   llama_context* context_;
   std::uint32_t context_per_sequence_;
   std::int32_t batch_capacity_;
+  std::unique_ptr<llama_batch> batch_;  // reused by every step; only the scheduler touches it
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<Embedder> embedder_;
 
