@@ -12,7 +12,7 @@
 set -euo pipefail
 
 readonly VERSION="3.21.1"
-readonly CACHE="${SWITCHYARD_CACHE_DIR:-$HOME/.cache/switchyard}/llama-$VERSION"
+readonly CACHE="${SWITCHYARD_CACHE_DIR:-${HOME:-/tmp}/.cache/switchyard}/llama-$VERSION"
 
 fetch_packages() {
   [[ -f "$CACHE/.fetched" ]] && return

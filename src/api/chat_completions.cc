@@ -139,33 +139,19 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     request_stream_usage(prepared->body);
   }
 
-  const config::ModelConfig& model = *prepared->model;
-  // A named request, not a temporary inside the co_await: GCC 12 destroys such temporaries
-  // twice.
-  providers::ProviderRequest upstream{.endpoint = providers::Endpoint::kChatCompletions,
-                                      .body = std::move(prepared->body),
-                                      .stream = stream,
-                                      .request_id = exchange.request_id()};
-  auto answer = co_await prepared->provider->send(std::move(upstream));
+  auto answer =
+      co_await forward(exchange, *prepared, providers::Endpoint::kChatCompletions, stream, started);
   if (!answer) {
-    co_await respond_error(exchange, from_provider_error(answer.error(), model.provider));
-    log_request(exchange, model, "upstream_error", std::nullopt, started);
     co_return;
   }
-
+  if (!stream) {
+    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started);
+    co_return;
+  }
   std::optional<Usage> usage;
-  if (stream) {
-    const auto outcome =
-        co_await relay_stream(exchange, *answer->stream, model, forward_usage, usage);
-    log_request(exchange, model, outcome, usage, started);
-    co_return;
-  }
-  usage = read_usage(answer->body);
-  answer->body["model"] = model.name;
-  auto response = json_response(json::serialize(answer->body));
-  response.set("x-switchyard-model", model.name);
-  co_await exchange.respond(std::move(response));
-  log_request(exchange, model, "ok", usage, started);
+  const auto outcome =
+      co_await relay_stream(exchange, *answer->stream, *prepared->model, forward_usage, usage);
+  log_request(exchange, *prepared->model, outcome, usage, started);
 }
 
 }  // namespace switchyard::api

@@ -61,6 +61,36 @@ std::optional<Usage> read_usage(const json::object& answer) {
                .completion_tokens = token_count(usage, "completion_tokens")};
 }
 
+http::Awaitable<std::optional<providers::ProviderResponse>> forward(
+    http::Exchange& exchange, PreparedRequest& prepared, providers::Endpoint endpoint, bool stream,
+    std::chrono::steady_clock::time_point started) {
+  // A named request, not a temporary inside the co_await: GCC 12 destroys such temporaries
+  // twice.
+  providers::ProviderRequest upstream{.endpoint = endpoint,
+                                      .body = std::move(prepared.body),
+                                      .stream = stream,
+                                      .request_id = exchange.request_id()};
+  auto answer = co_await prepared.provider->send(std::move(upstream));
+  if (!answer) {
+    const ApiError error = from_provider_error(answer.error(), prepared.model->provider);
+    co_await respond_error(exchange, error);
+    log_request(exchange, *prepared.model, "upstream_error", std::nullopt, started);
+    co_return std::nullopt;
+  }
+  co_return std::move(answer).value();
+}
+
+http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
+                                          const config::ModelConfig& model, json::object answer,
+                                          std::chrono::steady_clock::time_point started) {
+  const auto usage = read_usage(answer);
+  answer["model"] = model.name;
+  auto response = json_response(json::serialize(answer));
+  response.set("x-switchyard-model", model.name);
+  co_await exchange.respond(std::move(response));
+  log_request(exchange, model, "ok", usage, started);
+}
+
 void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
                  std::string_view outcome, const std::optional<Usage>& usage,
                  std::chrono::steady_clock::time_point started) {

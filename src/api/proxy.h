@@ -36,6 +36,18 @@ struct Usage {
 // The usage object of an answer or chunk, if it carries a non-null one.
 std::optional<Usage> read_usage(const boost::json::object& answer);
 
+// Sends the prepared request to its provider. On failure the client has been answered (and
+// the request logged) and the result is empty.
+http::Awaitable<std::optional<providers::ProviderResponse>> forward(
+    http::Exchange& exchange, PreparedRequest& prepared, providers::Endpoint endpoint, bool stream,
+    std::chrono::steady_clock::time_point started);
+
+// Answers with a whole answer from the provider, under the public model name, and logs it.
+http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
+                                          const config::ModelConfig& model,
+                                          boost::json::object answer,
+                                          std::chrono::steady_clock::time_point started);
+
 // One debug line per finished request: model, outcome, tokens and spend. Never content.
 void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
                  std::string_view outcome, const std::optional<Usage>& usage,

@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <string_view>
+#include <thread>
 
 #include <ggml-backend.h>
 #include <llama.h>
@@ -37,6 +38,15 @@ void ensure_backend() {
     ggml_backend_load_all_from_path(SWITCHYARD_LLAMA_BACKEND_DIR);
     llama_backend_init();
   });
+}
+
+llama_context_params context_params_for(const config::ModelConfig& model) {
+  llama_context_params params = llama_context_default_params();
+  const auto threads = static_cast<std::int32_t>(
+      model.local.threads != 0 ? model.local.threads : std::thread::hardware_concurrency());
+  params.n_threads = threads;
+  params.n_threads_batch = threads;
+  return params;
 }
 
 }  // namespace switchyard::local

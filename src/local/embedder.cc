@@ -5,6 +5,7 @@
 #include <llama.h>
 
 #include "common/log.h"
+#include "local/backend.h"
 
 namespace switchyard::local {
 
@@ -13,7 +14,7 @@ Result<std::unique_ptr<Embedder>, std::string> Embedder::create(const config::Mo
   const std::uint32_t length = config.context_length != 0
                                    ? config.context_length
                                    : static_cast<std::uint32_t>(llama_model_n_ctx_train(model));
-  llama_context_params params = llama_context_default_params();
+  llama_context_params params = context_params_for(config);
   params.embeddings = true;
   params.n_seq_max = 1;
   params.n_ctx = length;
@@ -23,10 +24,6 @@ Result<std::unique_ptr<Embedder>, std::string> Embedder::create(const config::Mo
   // Models that define their pooling (embedding models) keep it; for the others the mean
   // of the token states is the usual choice.
   params.pooling_type = LLAMA_POOLING_TYPE_UNSPECIFIED;
-  const auto threads = static_cast<std::int32_t>(
-      config.local.threads != 0 ? config.local.threads : std::thread::hardware_concurrency());
-  params.n_threads = threads;
-  params.n_threads_batch = threads;
   llama_context* context = llama_init_from_model(model, params);
   if (context != nullptr && llama_pooling_type(context) == LLAMA_POOLING_TYPE_NONE) {
     llama_free(context);

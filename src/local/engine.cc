@@ -99,7 +99,7 @@ Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
       model.context_length != 0
           ? model.context_length
           : std::min<std::uint32_t>(kDefaultContext, llama_model_n_ctx_train(llama));
-  llama_context_params params = llama_context_default_params();
+  llama_context_params params = context_params_for(model);
   params.n_seq_max = model.local.parallel;
   params.n_ctx = per_sequence * model.local.parallel;
   params.n_batch = model.local.batch_size;
@@ -107,10 +107,6 @@ Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
   // One KV buffer shared by all sequences: measured several times faster here than separate
   // streams. Each sequence is still held to its share by submit() and sample().
   params.kv_unified = true;
-  const auto threads = static_cast<std::int32_t>(
-      model.local.threads != 0 ? model.local.threads : std::thread::hardware_concurrency());
-  params.n_threads = threads;
-  params.n_threads_batch = threads;
   llama_context* context = llama_init_from_model(llama, params);
   if (context == nullptr) {
     llama_model_free(llama);
