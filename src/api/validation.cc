@@ -284,6 +284,8 @@ std::optional<ApiError> validate_chat_request(const json::object& body) {
       optional_field(body, "presence_penalty", range(-2, 2)),
       optional_field(body, "frequency_penalty", range(-2, 2)),
       optional_field(body, "seed", integer),
+      optional_field(body, "logprobs", boolean),
+      optional_field(body, "top_logprobs", range(0, 20)),
       optional_field(body, "stop", stop),
       optional_field(body, "user", expect_string),
       optional_field(body, "metadata", metadata),

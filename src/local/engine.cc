@@ -1,6 +1,7 @@
 #include "local/engine.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <llama.h>
 
@@ -85,6 +86,7 @@ struct LocalEngine::Slot {
   llama_pos position = 0;       // position of the next token to decode
   Token next_token = 0;         // sampled, not yet decoded
   std::int32_t generated = 0;
+  std::vector<TokenLogprob> logprobs;  // of tokens whose text is still held back
 };
 
 Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
@@ -267,6 +269,7 @@ void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
     slot->sink = std::move(pending.sink);
     slot->handle = std::move(pending.handle);
     slot->prompt_done = 0;
+    slot->logprobs.clear();
     slot->position = 0;
     slot->generated = 0;
   }
@@ -332,8 +335,14 @@ void LocalEngine::sample(Slot& slot, std::int32_t batch_index) {
   }
   ++slot.generated;
   slot.next_token = token;
+  if (slot.request.top_logprobs >= 0) {
+    slot.logprobs.push_back(token_logprob(llama_get_logits_ith(context_, batch_index), vocab, token,
+                                          slot.request.top_logprobs));
+  }
   if (std::string text = slot.text->push(token_piece(vocab, token)); !text.empty()) {
-    slot.sink({.kind = GenerationEvent::Kind::kText, .text = std::move(text)});
+    slot.sink({.kind = GenerationEvent::Kind::kText,
+               .text = std::move(text),
+               .logprobs = std::exchange(slot.logprobs, {})});
   }
   if (slot.text->stopped()) {
     finish(slot, "stop");
@@ -344,8 +353,10 @@ void LocalEngine::sample(Slot& slot, std::int32_t batch_index) {
 }
 
 void LocalEngine::finish(Slot& slot, std::string reason) {
-  if (std::string rest = slot.text->flush(); !rest.empty()) {
-    slot.sink({.kind = GenerationEvent::Kind::kText, .text = std::move(rest)});
+  if (std::string rest = slot.text->flush(); !rest.empty() || !slot.logprobs.empty()) {
+    slot.sink({.kind = GenerationEvent::Kind::kText,
+               .text = std::move(rest),
+               .logprobs = std::exchange(slot.logprobs, {})});
   }
   slot.sink({.kind = GenerationEvent::Kind::kDone,
              .finish_reason = std::move(reason),

@@ -25,6 +25,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "local/embedder.h"
+#include "local/logprobs.h"
 
 struct llama_model;
 struct llama_context;
@@ -52,6 +53,7 @@ struct GenerationRequest {
   std::int32_t max_tokens = 0;  // 0: until the sequence's context is full
   std::vector<std::string> stop;
   std::string grammar;  // GBNF with a "root" rule constraining the output; empty for none
+  std::int32_t top_logprobs = -1;  // -1: no log-probabilities; else how many alternatives
 };
 
 struct GenerationEvent {
@@ -61,6 +63,8 @@ struct GenerationEvent {
   std::string finish_reason;  // kDone: "stop" or "length"
   std::int32_t prompt_tokens = 0;
   std::int32_t completion_tokens = 0;
+  // kText: the tokens behind this text, when the request asked for log-probabilities.
+  std::vector<TokenLogprob> logprobs;
 };
 
 using Sink = std::function<void(GenerationEvent)>;

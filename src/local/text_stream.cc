@@ -28,9 +28,10 @@ bool is_continuation(unsigned char byte) {
   return (byte & 0xC0) == 0x80;
 }
 
-// Replaces every byte that does not start a well-formed UTF-8 sequence with U+FFFD, so the
-// text can always be put into JSON. A model can emit any byte token in any order.
-std::string sanitize(std::string_view bytes) {
+}  // namespace
+
+// A model can emit any byte token in any order, so its text is checked before it goes out.
+std::string to_valid_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   std::size_t i = 0;
@@ -52,8 +53,6 @@ std::string sanitize(std::string_view bytes) {
   }
   return out;
 }
-
-}  // namespace
 
 TextStream::TextStream(std::vector<std::string> stop_sequences) {
   for (auto& stop : stop_sequences) {
@@ -102,13 +101,13 @@ std::string TextStream::push(std::string_view bytes) {
   }
   if (first_stop != std::string::npos) {
     stopped_ = true;
-    std::string out = sanitize(std::string_view(pending_).substr(0, first_stop));
+    std::string out = to_valid_utf8(std::string_view(pending_).substr(0, first_stop));
     pending_.clear();
     return out;
   }
   const std::size_t whole = complete_utf8_prefix();
   const std::size_t ready = whole - stop_holdback(std::string_view(pending_).substr(0, whole));
-  std::string out = sanitize(std::string_view(pending_).substr(0, ready));
+  std::string out = to_valid_utf8(std::string_view(pending_).substr(0, ready));
   pending_.erase(0, ready);
   return out;
 }
@@ -117,7 +116,7 @@ std::string TextStream::flush() {
   if (stopped_) {
     return {};
   }
-  std::string out = sanitize(std::string_view(pending_).substr(0, complete_utf8_prefix()));
+  std::string out = to_valid_utf8(std::string_view(pending_).substr(0, complete_utf8_prefix()));
   pending_.clear();
   return out;
 }

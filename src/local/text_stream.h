@@ -12,6 +12,10 @@
 
 namespace switchyard::local {
 
+// `bytes` with every byte that does not start a well-formed UTF-8 sequence replaced by
+// U+FFFD, so it can go into JSON.
+std::string to_valid_utf8(std::string_view bytes);
+
 class TextStream {
  public:
   // Empty stop sequences are ignored.

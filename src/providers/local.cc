@@ -14,6 +14,7 @@
 
 #include "common/base64.h"
 #include "common/request_id.h"
+#include "local/text_stream.h"
 
 namespace switchyard::providers {
 namespace {
@@ -119,6 +120,46 @@ std::vector<std::string> read_stop(const json::object& body) {
   for (const auto& item : stop->as_array()) {
     out.emplace_back(item.as_string());
   }
+  return out;
+}
+
+// -1 unless the request asked for logprobs; then how many alternatives per token.
+std::int32_t read_top_logprobs(const json::object& body) {
+  const auto* wanted = body.if_contains("logprobs");
+  if (wanted == nullptr || !wanted->is_bool() || !wanted->as_bool()) {
+    return -1;
+  }
+  const auto* top = body.if_contains("top_logprobs");
+  return top != nullptr && top->is_number() ? static_cast<std::int32_t>(top->to_number<double>())
+                                            : 0;
+}
+
+json::object logprob_entry(const std::string& token, float logprob) {
+  json::array bytes;
+  for (const char c : token) {
+    bytes.emplace_back(static_cast<std::uint8_t>(c));
+  }
+  json::object entry;
+  entry["token"] = local::to_valid_utf8(token);
+  entry["logprob"] = logprob;
+  entry["bytes"] = std::move(bytes);
+  return entry;
+}
+
+// OpenAI's {"content": [...]} for the tokens behind one piece of text.
+json::value logprobs_json(const std::vector<local::TokenLogprob>& tokens) {
+  json::array content;
+  for (const auto& token : tokens) {
+    json::object entry = logprob_entry(token.token, token.logprob);
+    json::array top;
+    for (const auto& [text, logprob] : token.top) {
+      top.push_back(logprob_entry(text, logprob));
+    }
+    entry["top_logprobs"] = std::move(top);
+    content.push_back(std::move(entry));
+  }
+  json::object out;
+  out["content"] = std::move(content);
   return out;
 }
 
@@ -232,7 +273,12 @@ class LocalChunkStream final : public ChunkStream {
       if (event.kind == GenerationEvent::Kind::kText) {
         json::object delta;
         delta["content"] = std::move(event.text);
-        ready_.push_back(chunk(std::move(delta)));
+        json::object text_chunk = chunk(std::move(delta));
+        if (!event.logprobs.empty()) {
+          text_chunk["choices"].as_array()[0].as_object()["logprobs"] =
+              logprobs_json(event.logprobs);
+        }
+        ready_.push_back(std::move(text_chunk));
         continue;
       }
       finished_ = true;
@@ -281,6 +327,8 @@ class LocalChunkStream final : public ChunkStream {
 Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
   std::string content;
   json::value finish_reason = nullptr;
+  json::array logprobs;
+  bool has_logprobs = false;
   json::object answer;
   while (true) {
     auto chunk = co_await stream.next();
@@ -305,6 +353,12 @@ Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
       if (const auto* text = delta.if_contains("content"); text != nullptr && text->is_string()) {
         content += text->as_string();
       }
+      if (auto& part = choice.as_object()["logprobs"]; part.is_object()) {
+        has_logprobs = true;
+        for (auto& entry : part.as_object()["content"].as_array()) {
+          logprobs.push_back(std::move(entry));
+        }
+      }
       if (!choice.as_object().at("finish_reason").is_null()) {
         finish_reason = choice.as_object().at("finish_reason");
       }
@@ -316,7 +370,13 @@ Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
   json::object choice;
   choice["index"] = 0;
   choice["message"] = std::move(message);
-  choice["logprobs"] = nullptr;
+  if (has_logprobs) {
+    json::object part;
+    part["content"] = std::move(logprobs);
+    choice["logprobs"] = std::move(part);
+  } else {
+    choice["logprobs"] = nullptr;
+  }
   choice["finish_reason"] = std::move(finish_reason);
   answer["choices"] = json::array{std::move(choice)};
   co_return answer;
@@ -446,7 +506,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
                                       .sampling = read_sampling(request.body),
                                       .max_tokens = read_max_tokens(request.body),
                                       .stop = read_stop(request.body),
-                                      .grammar = std::move(grammar).value()};
+                                      .grammar = std::move(grammar).value(),
+                                      .top_logprobs = read_top_logprobs(request.body)};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
   auto handle = engine_->submit(std::move(generation), deliver_to(io_context_, inbox));

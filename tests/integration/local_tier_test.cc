@@ -11,6 +11,7 @@
 
 #include "integration/gateway_fixture.h"
 #include "local/model_maker.h"
+#include "local/text_stream.h"
 #include "support/test_client.h"
 
 namespace switchyard::testing {
@@ -157,6 +158,35 @@ TEST(LocalTierTest, StreamsEndWithUsageWhenAsked) {
   const auto usage_chunk = json::parse(events[events.size() - 2]).as_object();
   EXPECT_TRUE(usage_chunk.at("choices").as_array().empty());
   EXPECT_GE(usage_chunk.at("usage").at("completion_tokens").as_int64(), 1);
+}
+
+TEST(LocalTierTest, LogprobsDescribeEveryGeneratedToken) {
+  GatewayUnderTest gateway(local_config(""));
+  const auto answer = complete(
+      gateway.port(),
+      request("hello", R"(,"temperature":0,"max_tokens":6,"logprobs":true,"top_logprobs":3)"));
+  const auto& choice = answer.at("choices").at(0).as_object();
+  const auto& content = choice.at("logprobs").at("content").as_array();
+  EXPECT_EQ(static_cast<std::int64_t>(content.size()),
+            answer.at("usage").at("completion_tokens").as_int64());
+  std::string bytes;
+  for (const auto& entry : content) {
+    const double logprob = entry.at("logprob").to_number<double>();
+    EXPECT_LE(logprob, 0.0);
+    const auto& top = entry.at("top_logprobs").as_array();
+    ASSERT_EQ(top.size(), 3U);
+    // Greedy sampling picks the most likely token, and alternatives come best first.
+    EXPECT_DOUBLE_EQ(top.at(0).at("logprob").to_number<double>(), logprob);
+    EXPECT_GE(top.at(0).at("logprob").to_number<double>(),
+              top.at(1).at("logprob").to_number<double>());
+    for (const auto& byte : entry.at("bytes").as_array()) {
+      bytes.push_back(static_cast<char>(byte.as_int64()));
+    }
+  }
+  EXPECT_EQ(local::to_valid_utf8(bytes), content_of(answer));
+
+  const auto plain = complete(gateway.port(), request("hello", R"(,"max_tokens":2)"));
+  EXPECT_TRUE(plain.at("choices").at(0).at("logprobs").is_null());
 }
 
 TEST(LocalTierTest, StopSequencesEndTheAnswerBeforeThem) {
