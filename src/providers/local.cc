@@ -4,6 +4,7 @@
 #include <deque>
 #include <json-schema-to-grammar.h>
 #include <json.h>
+#include <mutex>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -45,13 +46,43 @@ struct Mailbox {
 
 using Inbox = Mailbox<GenerationEvent>;
 
+}  // namespace
+
+// Engine threads post to an I/O thread only through its gate. The gate closes when the
+// thread's provider goes away, which at shutdown is before the io_context is destroyed, so
+// an engine that is still finishing a step cannot post into a dead io_context.
+class IoThreadGate {
+ public:
+  explicit IoThreadGate(net::io_context& io_context) : io_context_(io_context) {}
+
+  template <class F>
+  void post(F&& function) {
+    const std::lock_guard lock(mutex_);
+    if (open_) {
+      net::post(io_context_, std::forward<F>(function));
+    }
+  }
+
+  void close() {
+    const std::lock_guard lock(mutex_);
+    open_ = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  net::io_context& io_context_;
+  bool open_ = true;
+};
+
+namespace {
+
 // A callback for the engine thread that delivers into `mailbox` on the I/O thread, or
-// drops the item if the mailbox is gone (its request ended).
+// drops the item if the mailbox is gone (its request ended) or the thread is shutting down.
 template <class T>
-std::function<void(T)> deliver_to(net::io_context& io_context,
+std::function<void(T)> deliver_to(const std::shared_ptr<IoThreadGate>& gate,
                                   const std::shared_ptr<Mailbox<T>>& mailbox) {
-  return [&io_context, weak = std::weak_ptr<Mailbox<T>>(mailbox)](T item) {
-    net::post(io_context, [weak, item = std::move(item)]() mutable {
+  return [gate, weak = std::weak_ptr<Mailbox<T>>(mailbox)](T item) {
+    gate->post([weak, item = std::move(item)]() mutable {
       if (auto target = weak.lock()) {
         target->items.push_back(std::move(item));
         target->wake.cancel();
@@ -471,7 +502,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
     }
   }
   auto mailbox = std::make_shared<Mailbox<local::EmbeddingResult>>(io_context_);
-  if (!embedder->submit(std::move(inputs), deliver_to(io_context_, mailbox))) {
+  if (!embedder->submit(std::move(inputs), deliver_to(gate_, mailbox))) {
     co_return fail(submit_failure(local::SubmitError::kQueueFull, 0, 0));
   }
   local::EmbeddingResult result = co_await mailbox->take();
@@ -488,7 +519,14 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
 
 LocalProvider::LocalProvider(http::net::io_context& io_context, const config::ModelConfig& model,
                              std::shared_ptr<local::LocalEngine> engine)
-    : io_context_(io_context), model_(model), engine_(std::move(engine)) {}
+    : io_context_(io_context),
+      model_(model),
+      engine_(std::move(engine)),
+      gate_(std::make_shared<IoThreadGate>(io_context)) {}
+
+LocalProvider::~LocalProvider() {
+  gate_->close();
+}
 
 Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderRequest request) {
   if (request.endpoint == Endpoint::kEmbeddings) {
@@ -510,7 +548,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
                                       .top_logprobs = read_top_logprobs(request.body)};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
-  auto handle = engine_->submit(std::move(generation), deliver_to(io_context_, inbox));
+  auto handle = engine_->submit(std::move(generation), deliver_to(gate_, inbox));
   if (!handle) {
     co_return fail(submit_failure(handle.error(), prompt_tokens, engine_->context_per_sequence()));
   }

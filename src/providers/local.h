@@ -14,10 +14,15 @@
 
 namespace switchyard::providers {
 
+class IoThreadGate;
+
 class LocalProvider final : public Provider {
  public:
   LocalProvider(http::net::io_context& io_context, const config::ModelConfig& model,
                 std::shared_ptr<local::LocalEngine> engine);
+  ~LocalProvider() override;
+  LocalProvider(const LocalProvider&) = delete;
+  LocalProvider& operator=(const LocalProvider&) = delete;
 
   Awaitable<Result<ProviderResponse, ProviderError>> send(ProviderRequest request) override;
 
@@ -27,6 +32,7 @@ class LocalProvider final : public Provider {
   http::net::io_context& io_context_;
   const config::ModelConfig& model_;
   std::shared_ptr<local::LocalEngine> engine_;
+  std::shared_ptr<IoThreadGate> gate_;
 };
 
 }  // namespace switchyard::providers

@@ -389,6 +389,24 @@ TEST(LocalTierTest, MissingOrCorruptModelFilesAreClearStartErrors) {
   fs::remove_all(dir);
 }
 
+// The engine may still be finishing a step when the I/O threads go away; what it delivers
+// then must be dropped, not posted into a destroyed io_context.
+TEST(LocalTierTest, ShutdownDuringAStreamIsClean) {
+  std::string toml = local_config("parallel = 2\n", 2048);
+  toml.insert(toml.find("io_threads = 2\n"), "drain_timeout_ms = 100\n");
+  auto gateway = std::make_unique<GatewayUnderTest>(toml);
+  const std::uint16_t port = gateway->port();
+  auto stream = std::async(std::launch::async, [port] {
+    return post_json(port, "/v1/chat/completions",
+                     request("x", R"(,"stream":true,"max_tokens":2000,"temperature":0)"));
+  });
+  std::this_thread::sleep_for(milliseconds(150));
+  gateway.reset();
+  const auto response = stream.get();  // cut short, but the process is still here
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body.find("[DONE]"), std::string::npos);
+}
+
 TEST(LocalTierTest, ListedWithItsContextLength) {
   GatewayUnderTest gateway(local_config(""));
   const auto models = json::parse(send_request(gateway.port(), {.target = "/v1/models"}).body);
