@@ -32,7 +32,9 @@ int run_cli(int argc, char** argv) {
   check_command->add_option("file", config_file, "TOML configuration file")->required();
 
   ModelInitOptions model_init_options;
-  auto* model_init_command = add_model_commands(app, model_init_options);
+  ModelLoraOptions model_lora_options;
+  const ModelCommands model_commands =
+      add_model_commands(app, model_init_options, model_lora_options);
 
   try {
     app.parse(argc, argv);
@@ -42,8 +44,11 @@ int run_cli(int argc, char** argv) {
   if (serve_command->parsed()) {
     return serve(serve_options);
   }
-  if (model_init_command->parsed()) {
+  if (model_commands.init->parsed()) {
     return model_init(model_init_options);
+  }
+  if (model_commands.lora->parsed()) {
+    return model_lora(model_lora_options);
   }
   return check_config(config_file);
 }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "local/lora_maker.h"
 #include "local/model_maker.h"
 
 namespace switchyard::app {
@@ -52,7 +53,8 @@ Result<local::ModelShape, std::string> shape_from(const ModelInitOptions& option
 
 }  // namespace
 
-CLI::App* add_model_commands(CLI::App& app, ModelInitOptions& options) {
+ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& options,
+                                 ModelLoraOptions& lora_options) {
   auto* model = app.add_subcommand("model", "Make local models");
   model->require_subcommand(1);
   auto* init = model->add_subcommand(
@@ -64,7 +66,38 @@ CLI::App* add_model_commands(CLI::App& app, ModelInitOptions& options) {
                    "Tokenizer: llama-spm, llama-bpe, qwen2, gpt-2, phi-3 ... or a GGUF path");
   init->add_option("--type", options.type, "Weight type: f32 (default), f16, q8_0 or q4_0");
   init->add_option("--seed", options.seed, "Seed of the random weights (default 0)");
-  return init;
+
+  auto* lora = model->add_subcommand(
+      "lora", "Write a LoRA adapter with random weights for models of the given shape");
+  lora->add_option("--out", lora_options.base.out, "GGUF file to write (replaced if present)")
+      ->required();
+  lora->add_option("--preset", lora_options.base.preset, "Shape of the base: tiny or 300m");
+  add_shape_flags(*lora, lora_options.base);
+  lora->add_option("--rank", lora_options.rank, "Rank of the update (default 8)");
+  lora->add_option("--alpha", lora_options.alpha, "LoRA alpha (default 16)");
+  lora->add_option("--seed", lora_options.base.seed, "Seed of the random weights (default 0)");
+  return {init, lora};
+}
+
+int model_lora(const ModelLoraOptions& options) {
+  auto shape = shape_from(options.base);
+  if (!shape) {
+    std::cerr << shape.error() << '\n';
+    return kExitUsageError;
+  }
+  if (auto valid = local::validate_shape(*shape); !valid || options.rank == 0) {
+    std::cerr << (valid ? std::string("--rank must be at least 1") : valid.error()) << '\n';
+    return kExitUsageError;
+  }
+  const local::LoraShape lora{
+      .rank = options.rank, .alpha = options.alpha, .seed = options.base.seed.value_or(0)};
+  if (auto made = local::make_lora(*shape, lora, options.base.out); !made) {
+    std::cerr << made.error() << '\n';
+    return kExitMakeError;
+  }
+  std::cout << fmt::format("{}: LoRA rank {} for {} layers\n", options.base.out, options.rank,
+                           shape->layers);
+  return 0;
 }
 
 int model_init(const ModelInitOptions& options) {

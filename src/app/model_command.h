@@ -24,11 +24,24 @@ struct ModelInitOptions {
   std::optional<uint64_t> seed;
 };
 
-// Adds the `model` group and its `init` command to `app`, binding the flags to `options`.
-// Returns the `init` command so the caller can see whether it was chosen.
-CLI::App* add_model_commands(CLI::App& app, ModelInitOptions& options);
+// `switchyard model lora`: a random LoRA adapter for models of a given shape.
+struct ModelLoraOptions {
+  ModelInitOptions base;  // the shape of the models it adapts (out: the adapter file)
+  uint32_t rank = 8;
+  float alpha = 16;
+};
 
-// Runs `model init` and returns the process exit code.
+struct ModelCommands {
+  CLI::App* init = nullptr;
+  CLI::App* lora = nullptr;
+};
+
+// Adds the `model` group with its `init` and `lora` commands to `app`, binding the flags to
+// the options. Returns the commands so the caller can see which was chosen.
+ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& init, ModelLoraOptions& lora);
+
+// Run `model init` / `model lora` and return the process exit code.
 int model_init(const ModelInitOptions& options);
+int model_lora(const ModelLoraOptions& options);
 
 }  // namespace switchyard::app

@@ -63,6 +63,13 @@ enum class Capability : std::uint8_t {
   kVision = 1 << 5,
 };
 
+// A LoRA adapter over a local model, served under its own public model name.
+struct LoraAdapterConfig {
+  std::string name;  // public model name
+  std::string path;  // GGUF adapter file
+  double scale = 1.0;
+};
+
 // Settings of a model served in-process (provider = "local").
 struct LocalModelOptions {
   std::string path;                // GGUF file
@@ -70,6 +77,7 @@ struct LocalModelOptions {
   std::uint32_t threads = 0;       // 0: one per core
   std::uint32_t batch_size = 512;  // tokens per decode step, shared by all sequences
   std::uint32_t max_queue = 64;    // requests waiting for a free sequence before 503
+  std::vector<LoraAdapterConfig> adapters;
 };
 
 // The reserved provider name of in-process models; it needs no [[providers]] entry.
@@ -84,6 +92,10 @@ struct ModelConfig {
   std::uint32_t context_length = 0;  // 0: unknown
   std::uint8_t capabilities = 0;
   LocalModelOptions local;
+  // For the public name of an adapter: the base model's name and the adapter's index in its
+  // local.adapters. Empty and -1 otherwise.
+  std::string adapter_of;
+  std::int32_t adapter = -1;
 
   bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {

@@ -157,6 +157,7 @@ class TableReader {
   }
 
   const toml::table& table() const { return table_; }
+  const EnvLookup& env() const { return env_; }
   Diagnostics& diagnostics() { return diagnostics_; }
 
  private:
@@ -326,46 +327,6 @@ void read_capabilities(TableReader& reader, ModelConfig& model) {
   }
 }
 
-// The settings only in-process models have; refused on other models so a misplaced `path`
-// is not silently ignored.
-void read_local_options(TableReader& reader, ModelConfig& model) {
-  auto& local = model.local;
-  const auto path = reader.string("path");
-  if (!model.is_local()) {
-    for (const char* key : {"path", "parallel", "threads", "batch_size", "max_queue"}) {
-      if (reader.table().contains(key)) {
-        reader.find(key);
-        reader.error(key, "only applies to models with provider = \"local\"");
-      }
-    }
-    return;
-  }
-  if (!path || path->empty()) {
-    reader.error("path", "is required for a local model (the GGUF file to load)");
-  } else {
-    local.path = *path;
-  }
-  reader.read_count("parallel", local.parallel);
-  if (auto threads = reader.integer("threads", 0, 1024)) {
-    local.threads = static_cast<std::uint32_t>(*threads);
-  }
-  reader.read_count("batch_size", local.batch_size, 8);
-  reader.read_count("max_queue", local.max_queue, 0);
-}
-
-void read_model(TableReader& reader, ModelConfig& model) {
-  model.name = reader.required_string("name");
-  model.provider = reader.required_string("provider");
-  model.upstream_model = reader.string("upstream_model").value_or(model.name);
-  reader.read_price("input_price_per_mtok", model.input_price_per_mtok);
-  reader.read_price("output_price_per_mtok", model.output_price_per_mtok);
-  if (auto length = reader.integer("context_length", 1, kMaxCount)) {
-    model.context_length = static_cast<std::uint32_t>(*length);
-  }
-  read_capabilities(reader, model);
-  read_local_options(reader, model);
-}
-
 // Calls `read` for every table of an array of tables such as [[models]].
 template <class T, class ReadFn>
 void read_table_array(TableReader& root, std::string_view key, std::vector<T>& out,
@@ -386,10 +347,73 @@ void read_table_array(TableReader& root, std::string_view key, std::vector<T>& o
   }
 }
 
+// The settings only in-process models have; refused on other models so a misplaced `path`
+// is not silently ignored.
+void read_local_options(TableReader& reader, ModelConfig& model) {
+  auto& local = model.local;
+  const auto path = reader.string("path");
+  if (!model.is_local()) {
+    for (const char* key : {"path", "parallel", "threads", "batch_size", "max_queue", "adapters"}) {
+      if (reader.table().contains(key)) {
+        reader.find(key);
+        reader.error(key, "only applies to models with provider = \"local\"");
+      }
+    }
+    return;
+  }
+  if (!path || path->empty()) {
+    reader.error("path", "is required for a local model (the GGUF file to load)");
+  } else {
+    local.path = *path;
+  }
+  reader.read_count("parallel", local.parallel);
+  if (auto threads = reader.integer("threads", 0, 1024)) {
+    local.threads = static_cast<std::uint32_t>(*threads);
+  }
+  reader.read_count("batch_size", local.batch_size, 8);
+  reader.read_count("max_queue", local.max_queue, 0);
+  read_table_array(reader, "adapters", local.adapters, reader.env(),
+                   [](TableReader& r, LoraAdapterConfig& a) {
+                     a.name = r.required_string("name");
+                     a.path = r.required_string("path");
+                     r.read_price("scale", a.scale);
+                   });
+}
+
+// Every adapter becomes a model of its own, answered by its base model's engine.
+void add_adapter_models(Config& config) {
+  const std::size_t base_count = config.models.size();
+  for (std::size_t i = 0; i < base_count; ++i) {
+    for (std::size_t k = 0; k < config.models[i].local.adapters.size(); ++k) {
+      ModelConfig adapted = config.models[i];
+      adapted.name = config.models[i].local.adapters[k].name;
+      adapted.local.adapters.clear();
+      adapted.adapter_of = config.models[i].name;
+      adapted.adapter = static_cast<std::int32_t>(k);
+      config.models.push_back(std::move(adapted));
+    }
+  }
+}
+
+void read_model(TableReader& reader, ModelConfig& model) {
+  model.name = reader.required_string("name");
+  model.provider = reader.required_string("provider");
+  model.upstream_model = reader.string("upstream_model").value_or(model.name);
+  reader.read_price("input_price_per_mtok", model.input_price_per_mtok);
+  reader.read_price("output_price_per_mtok", model.output_price_per_mtok);
+  if (auto length = reader.integer("context_length", 1, kMaxCount)) {
+    model.context_length = static_cast<std::uint32_t>(*length);
+  }
+  read_capabilities(reader, model);
+  read_local_options(reader, model);
+}
+
 // Checks across tables: unique names, and models that name an existing provider.
 void cross_check(const toml::table& root, Config& config, Diagnostics& diagnostics) {
+  // Models made from adapters have no table of their own; their problems point at the file.
   auto where = [&](std::string_view array, std::size_t index) {
-    return root[array][index].node()->source();
+    const toml::node* node = root[array][index].node();
+    return node != nullptr ? node->source() : root.source();
   };
   std::set<std::string> names;
   for (std::size_t i = 0; i < config.providers.size(); ++i) {
@@ -444,6 +468,7 @@ Result<Config, std::string> build(const toml::table& root, std::string_view sour
                      [&](TableReader& r, ProviderConfig& p) { read_provider(r, p, env); });
     read_table_array(reader, "models", config.models, env, read_model);
   }
+  add_adapter_models(config);
   if (diagnostics.empty()) {
     cross_check(root, config, diagnostics);
   }

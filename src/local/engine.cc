@@ -116,6 +116,14 @@ Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
         fmt::format("model '{}': cannot create a context of {} tokens", model.name, params.n_ctx));
   }
   std::shared_ptr<LocalEngine> engine(new LocalEngine(model, llama, context));
+  for (const auto& adapter : model.local.adapters) {
+    llama_adapter_lora* loaded = llama_adapter_lora_init(llama, adapter.path.c_str());
+    if (loaded == nullptr) {
+      return fail(fmt::format("model '{}': cannot load the LoRA adapter '{}' from '{}'", model.name,
+                              adapter.name, adapter.path));
+    }
+    engine->adapters_.push_back(loaded);
+  }
   if (model.has(config::Capability::kEmbeddings)) {
     auto embedder = Embedder::create(model, llama);
     if (!embedder) {
@@ -223,6 +231,37 @@ Result<std::string, std::string> LocalEngine::format_chat(
   return fail(std::string("the chat template output kept growing"));
 }
 
+// The adapter this step runs: the current one while it has sequences and is alone, else the
+// next one (in slot order after the current) that has any, so no group starves. Applying it
+// is a no-op when it is already set.
+std::int32_t LocalEngine::choose_adapter() {
+  std::vector<std::int32_t> waiting;
+  for (const auto& slot : slots_) {
+    if (slot->busy() &&
+        std::find(waiting.begin(), waiting.end(), slot->request.adapter) == waiting.end()) {
+      waiting.push_back(slot->request.adapter);
+    }
+  }
+  if (waiting.empty() || adapters_.empty()) {
+    return waiting.empty() ? active_adapter_ : -1;
+  }
+  std::sort(waiting.begin(), waiting.end());
+  const auto next = std::upper_bound(waiting.begin(), waiting.end(), active_adapter_);
+  const std::int32_t chosen =
+      waiting.size() == 1 ? waiting.front() : (next != waiting.end() ? *next : waiting.front());
+  if (chosen != active_adapter_) {
+    if (chosen < 0) {
+      llama_set_adapters_lora(context_, nullptr, 0, nullptr);
+    } else {
+      auto scale =
+          static_cast<float>(model_.local.adapters[static_cast<std::size_t>(chosen)].scale);
+      llama_set_adapters_lora(context_, &adapters_[static_cast<std::size_t>(chosen)], 1, &scale);
+    }
+    active_adapter_ = chosen;
+  }
+  return chosen;
+}
+
 std::size_t LocalEngine::active_slots() const {
   return static_cast<std::size_t>(
       std::count_if(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->busy(); }));
@@ -295,17 +334,22 @@ void LocalEngine::step() {
       to_sample.emplace_back(&slot, i);
     }
   };
+  const std::int32_t adapter = choose_adapter();
+  auto in_step = [adapter](const Slot& slot) {
+    return slot.busy() && slot.request.adapter == adapter;
+  };
   // Generating sequences first, one token each, so streams keep flowing; then prompt
   // chunks fill what is left of the batch, so a long prompt cannot stall them.
   for (auto& slot : slots_) {
-    if (slot->busy() && slot->prompt_done == slot->request.prompt.size() &&
+    if (in_step(*slot) && slot->prompt_done == slot->request.prompt.size() &&
         batch.n_tokens < batch_capacity_) {
       add(*slot, slot->next_token, true);
     }
   }
   for (auto& slot : slots_) {
     const auto& prompt = slot->request.prompt;
-    while (slot->busy() && slot->prompt_done < prompt.size() && batch.n_tokens < batch_capacity_) {
+    while (in_step(*slot) && slot->prompt_done < prompt.size() &&
+           batch.n_tokens < batch_capacity_) {
       const bool last = slot->prompt_done + 1 == prompt.size();
       add(*slot, prompt[slot->prompt_done++], last);
     }

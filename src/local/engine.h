@@ -31,6 +31,7 @@ struct llama_model;
 struct llama_context;
 struct llama_sampler;
 struct llama_batch;
+struct llama_adapter_lora;
 
 namespace switchyard::local {
 
@@ -54,6 +55,7 @@ struct GenerationRequest {
   std::vector<std::string> stop;
   std::string grammar;  // GBNF with a "root" rule constraining the output; empty for none
   std::int32_t top_logprobs = -1;  // -1: no log-probabilities; else how many alternatives
+  std::int32_t adapter = -1;       // index into the model's LoRA adapters; -1: the base model
 };
 
 struct GenerationEvent {
@@ -126,6 +128,7 @@ class LocalEngine {
 
   LocalEngine(const config::ModelConfig& model, llama_model* llama, llama_context* context);
   void run();
+  std::int32_t choose_adapter();
   void admit(std::unique_lock<std::mutex>& lock);
   void step();
   void sample(Slot& slot, std::int32_t batch_index);
@@ -141,6 +144,10 @@ class LocalEngine {
   std::unique_ptr<llama_batch> batch_;  // reused by every step; only the scheduler touches it
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<Embedder> embedder_;
+  // LoRA adapters, applied per step: sequences of one adapter (or none) share a batch, and
+  // steps rotate between the groups that have work.
+  std::vector<llama_adapter_lora*> adapters_;
+  std::int32_t active_adapter_ = -1;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

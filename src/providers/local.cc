@@ -545,7 +545,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
                                       .max_tokens = read_max_tokens(request.body),
                                       .stop = read_stop(request.body),
                                       .grammar = std::move(grammar).value(),
-                                      .top_logprobs = read_top_logprobs(request.body)};
+                                      .top_logprobs = read_top_logprobs(request.body),
+                                      .adapter = model_.adapter};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
   auto handle = engine_->submit(std::move(generation), deliver_to(gate_, inbox));

@@ -38,7 +38,8 @@ Result<std::unique_ptr<Registry>, std::string> Registry::create(
   std::unique_ptr<Registry> registry(new Registry());
   for (const auto& model : config.models) {
     if (model.is_local()) {
-      const auto engine = engines.find(model.name);
+      // An adapter's public name is served by its base model's engine.
+      const auto engine = engines.find(model.adapter_of.empty() ? model.name : model.adapter_of);
       if (engine == engines.end()) {
         return fail(fmt::format("model '{}' has not been loaded", model.name));
       }
@@ -71,7 +72,7 @@ Provider* Registry::find_for(const config::ModelConfig& model) const {
 Result<LocalEngines, std::string> load_local_engines(const config::Config& config) {
   LocalEngines engines;
   for (const auto& model : config.models) {
-    if (!model.is_local()) {
+    if (!model.is_local() || !model.adapter_of.empty()) {
       continue;
     }
     auto engine = local::LocalEngine::load(model);

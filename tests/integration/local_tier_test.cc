@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "integration/gateway_fixture.h"
+#include "local/lora_maker.h"
 #include "local/model_maker.h"
 #include "local/text_stream.h"
 #include "support/test_client.h"
@@ -35,6 +36,23 @@ const std::string& model_path() {
     std::atexit([] {
       fs::remove(fs::temp_directory_path() /
                  ("switchyard-local-" + std::to_string(::getpid()) + ".gguf"));
+    });
+    return file.string();
+  }();
+  return path;
+}
+
+// A random LoRA adapter for the tiny model, made once.
+const std::string& adapter_path() {
+  static const std::string path = [] {
+    const fs::path file =
+        fs::temp_directory_path() / ("switchyard-lora-" + std::to_string(::getpid()) + ".gguf");
+    auto shape = local::preset_shape("tiny");
+    auto made = local::make_lora(*shape, {.rank = 4, .alpha = 8, .seed = 9}, file.string());
+    EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error());
+    std::atexit([] {
+      fs::remove(fs::temp_directory_path() /
+                 ("switchyard-lora-" + std::to_string(::getpid()) + ".gguf"));
     });
     return file.string();
   }();
@@ -405,6 +423,45 @@ TEST(LocalTierTest, ShutdownDuringAStreamIsClean) {
   const auto response = stream.get();  // cut short, but the process is still here
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.find("[DONE]"), std::string::npos);
+}
+
+std::string adapter_config(const std::string& adapter_file) {
+  return local_config("parallel = 4\n\n[[models.adapters]]\nname = \"tiny-tuned\"\npath = \"" +
+                      adapter_file + "\"\n");
+}
+
+TEST(LocalTierTest, LoraAdapterIsItsOwnModelAndChangesTheAnswer) {
+  GatewayUnderTest gateway(adapter_config(adapter_path()));
+  const auto models = json::parse(send_request(gateway.port(), {.target = "/v1/models"}).body);
+  ASSERT_EQ(models.at("data").as_array().size(), 2U);
+  EXPECT_EQ(models.at("data").at(1).at("id"), "tiny-tuned");
+
+  const std::string extra = R"(,"temperature":0,"max_tokens":12)";
+  auto ask = [&](const std::string& model) {
+    const std::string body = R"({"model":")" + model +
+                             R"(","messages":[{"role":"user","content":"same question"}])" + extra +
+                             "}";
+    return content_of(complete(gateway.port(), body));
+  };
+  const std::string base = ask("tiny");
+  const std::string tuned = ask("tiny-tuned");
+  EXPECT_NE(base, tuned);
+  EXPECT_EQ(tuned, ask("tiny-tuned"));
+
+  // Base and adapter requests at once: each still gets its own answer.
+  std::vector<std::future<std::string>> together;
+  for (int i = 0; i < 4; ++i) {
+    together.push_back(
+        std::async(std::launch::async, [&, i] { return ask(i % 2 == 0 ? "tiny" : "tiny-tuned"); }));
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(together[static_cast<std::size_t>(i)].get(), i % 2 == 0 ? base : tuned) << i;
+  }
+}
+
+TEST(LocalTierTest, MissingAdapterFileIsAClearStartError) {
+  EXPECT_NE(start_error(adapter_config("/nonexistent/adapter.gguf")).find("LoRA adapter"),
+            std::string::npos);
 }
 
 TEST(LocalTierTest, ListedWithItsContextLength) {
