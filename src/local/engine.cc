@@ -357,10 +357,13 @@ void LocalEngine::step() {
   if (batch.n_tokens > 0) {
     const std::int32_t rc = llama_decode(context_, batch);
     if (rc != 0) {
+      // Every sequence with tokens in the failed batch has lost its place; end them all.
       log::get("local")->error("model '{}': decode failed ({})", model_.name, rc);
-      for (auto& [slot, index] : to_sample) {
-        slot->sink({.kind = GenerationEvent::Kind::kError, .text = "local inference failed"});
-        release(*slot);
+      for (auto& slot : slots_) {
+        if (in_step(*slot)) {
+          slot->sink({.kind = GenerationEvent::Kind::kError, .text = "local inference failed"});
+          release(*slot);
+        }
       }
     } else {
       for (auto& [slot, index] : to_sample) {
