@@ -149,8 +149,8 @@ TEST_F(ChatProxyTest, StreamCutByUpstreamEndsWithAnErrorEventAndNoDone) {
 }
 
 TEST_F(ChatProxyTest, ToolCallsComeBackWhole) {
-  const std::string tools =
-      R"(,"tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}],"tool_choice":"auto")";
+  const std::string tools = R"(,"tools":[{"type":"function","function":{"name":"lookup",)"
+                            R"("parameters":{"type":"object"}}}],"tool_choice":"auto")";
   const auto response = chat(chat_body("chat", tools));
   ASSERT_EQ(response.status, 200) << response.body;
   const auto choice = json::parse(response.body).at("choices").at(0).as_object();

@@ -273,11 +273,10 @@ TEST(LocalTierTest, JsonObjectModeGivesAnObject) {
 
 TEST(LocalTierTest, UnenforceableSchemaIs400) {
   GatewayUnderTest gateway(local_config(""));
-  const auto response = post_json(
-      gateway.port(), "/v1/chat/completions",
-      request(
-          "x",
-          R"(,"response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"$ref":"#/nowhere"}}})"));
+  const auto response =
+      post_json(gateway.port(), "/v1/chat/completions",
+                request("x", R"(,"response_format":{"type":"json_schema",)"
+                             R"("json_schema":{"name":"s","schema":{"$ref":"#/nowhere"}}})"));
   EXPECT_EQ(response.status, 400) << response.body;
 }
 

@@ -53,11 +53,13 @@ TEST(ValidationTest, NamesTheFirstBadField) {
        "tools[0].function.name"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"maybe"})",
        "tool_choice"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}})",
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
+       R"("response_format":{"type":"xml"}})",
        "response_format.type"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"k":1}})",
        "metadata.k"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":1}})",
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
+       R"("stream_options":{"include_usage":1}})",
        "stream_options.include_usage"},
   };
   for (const auto& [body, param] : cases) {
