@@ -303,7 +303,7 @@ class LocalChunkStream final : public ChunkStream {
       }
       if (event.kind == GenerationEvent::Kind::kText) {
         json::object delta;
-        delta["content"] = std::move(event.text);
+        delta["content"] = event.text;
         json::object text_chunk = chunk(std::move(delta));
         if (!event.logprobs.empty()) {
           text_chunk["choices"].as_array()[0].as_object()["logprobs"] =
@@ -397,7 +397,7 @@ Awaitable<Result<json::object, ProviderError>> collect(ChunkStream& stream) {
   }
   json::object message;
   message["role"] = "assistant";
-  message["content"] = std::move(content);
+  message["content"] = content;
   json::object choice;
   choice["index"] = 0;
   choice["message"] = std::move(message);
