@@ -34,9 +34,14 @@ http::Response json_response(std::string body) {
   return response;
 }
 
+spdlog::logger& api_logger() {
+  static const auto logger = log::get("api");
+  return *logger;
+}
+
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error) {
-  log::get("api")->debug("request {} failed: {} {}", exchange.request_id(),
-                         static_cast<unsigned>(error.status), error.code.value_or(""));
+  api_logger().debug("request {} failed: {} {}", exchange.request_id(),
+                     static_cast<unsigned>(error.status), error.code.value_or(""));
   co_await exchange.respond(http::make_error_response(error));
 }
 

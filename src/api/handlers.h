@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <spdlog/logger.h>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -23,6 +24,10 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
 http::Awaitable<void> handle_list_models(http::Exchange& exchange, const config::Config& config);
 http::Awaitable<void> handle_get_model(http::Exchange& exchange, const config::Config& config,
                                        std::string_view id);
+
+// The "api" logger, looked up once: log::get takes the registry's lock, too much for every
+// request.
+spdlog::logger& api_logger();
 
 // Shared by the handlers: a JSON 200 response, an error response, and body parsing with
 // the API's nesting limit.

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "common/log.h"
-
 namespace switchyard::api {
 namespace {
 
@@ -94,8 +92,8 @@ http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
 void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
                  std::string_view outcome, const std::optional<Usage>& usage,
                  std::chrono::steady_clock::time_point started) {
-  const auto logger = log::get("api");
-  if (!logger->should_log(spdlog::level::debug)) {
+  spdlog::logger& logger = api_logger();
+  if (!logger.should_log(spdlog::level::debug)) {
     return;
   }
   const auto elapsed =
@@ -105,7 +103,7 @@ void log_request(const http::Exchange& exchange, const config::ModelConfig& mode
       (static_cast<double>(tokens.prompt_tokens) * model.input_price_per_mtok +
        static_cast<double>(tokens.completion_tokens) * model.output_price_per_mtok) /
       kTokensPerMillion;
-  logger->debug(
+  logger.debug(
       "request {} model={} provider={} outcome={} prompt_tokens={} "
       "completion_tokens={} spend_usd={:.6f} ms={:.1f}",
       exchange.request_id(), model.name, model.provider, outcome, tokens.prompt_tokens,

@@ -80,7 +80,9 @@ struct Attempt {
 
   http::Lease lease;
   http::ResponseParser parser;
-  std::array<char, kReadBuffer> buffer{};
+  // Left uninitialized: every byte read is written by the socket first, and zeroing 16 KiB
+  // per request is measurable on the hot path.
+  std::array<char, kReadBuffer> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
 };
 
 class SseChunkStream final : public ChunkStream {
