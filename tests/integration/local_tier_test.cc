@@ -125,7 +125,7 @@ TEST(LocalTierTest, FixedSeedIsDeterministic) {
   EXPECT_NE(content_of(first), content_of(other));
 }
 
-TEST(LocalTierTest, UsageCountsTokensExactly) {
+TEST(LocalTierTest, UsageAddsUpAndRespectsMaxTokens) {
   GatewayUnderTest gateway(local_config(""));
   const auto answer =
       complete(gateway.port(), request("hello", R"(,"max_tokens":7,"temperature":0)"));

@@ -34,6 +34,21 @@ class ServerTest : public ::testing::Test {
     return std::make_unique<GatewayUnderTest>(text);
   }
 
+  // Sends a request for `model` in the background and returns once the upstream has it, so
+  // the request is known to be in flight.
+  std::future<TestResponse> start_request(std::uint16_t port, const std::string& model,
+                                          bool stream) {
+    const std::string body = R"({"model":")" + model + R"(","stream":)" +
+                             (stream ? "true" : "false") +
+                             R"(,"messages":[{"role":"user","content":"x"}]})";
+    auto response = std::async(
+        std::launch::async, [port, body] { return post_json(port, "/v1/chat/completions", body); });
+    while (upstream_.requests().empty()) {
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return response;
+  }
+
   FakeUpstream upstream_;
 };
 
@@ -81,14 +96,7 @@ TEST_F(ServerTest, MalformedHttpIs400) {
 TEST_F(ServerTest, RequestsBeyondTheInFlightLimitGet503WithRetryAfter) {
   auto gw = gateway("max_in_flight = 1\n");
   // Hold the one slot with a request the upstream delays.
-  auto held = std::async(std::launch::async, [&] {
-    return post_json(
-        gw->port(), "/v1/chat/completions",
-        R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"x"}]})");
-  });
-  while (upstream_.requests().empty()) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  auto held = start_request(gw->port(), "slow-stream", true);
   const auto rejected = post_json(gw->port(), "/v1/chat/completions", kChat);
   EXPECT_EQ(rejected.status, 503);
   EXPECT_EQ(rejected.header("retry-after"), "1");
@@ -143,14 +151,7 @@ TEST_F(ServerTest, HealthAndReadiness) {
 
 TEST_F(ServerTest, DrainLetsRunningStreamsFinishAndRefusesNewConnections) {
   auto gw = gateway("drain_timeout_ms = 5000\n");
-  auto stream = std::async(std::launch::async, [&] {
-    return post_json(
-        gw->port(), "/v1/chat/completions",
-        R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"x"}]})");
-  });
-  while (upstream_.requests().empty()) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  auto stream = start_request(gw->port(), "slow-stream", true);
   const std::uint16_t port = gw->port();
   auto drained = std::async(std::launch::async, [&] { gw->server().drain_and_stop(); });
   std::this_thread::sleep_for(milliseconds(100));
@@ -164,13 +165,7 @@ TEST_F(ServerTest, DrainLetsRunningStreamsFinishAndRefusesNewConnections) {
 
 TEST_F(ServerTest, DrainTimeoutCutsStreamsThatRunTooLong) {
   auto gw = gateway("drain_timeout_ms = 200\n");
-  auto stream = std::async(std::launch::async, [&] {
-    return post_json(gw->port(), "/v1/chat/completions",
-                     R"({"model":"hang","messages":[{"role":"user","content":"x"}]})");
-  });
-  while (upstream_.requests().empty()) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  auto stream = start_request(gw->port(), "hang", false);
   const auto started = std::chrono::steady_clock::now();
   gw->server().drain_and_stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1500));
