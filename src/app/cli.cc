@@ -33,8 +33,10 @@ int run_cli(int argc, char** argv) {
 
   ModelInitOptions model_init_options;
   ModelLoraOptions model_lora_options;
-  const ModelCommands model_commands =
-      add_model_commands(app, model_init_options, model_lora_options);
+  ModelTrainOptions model_train_options;
+  ModelVocabOptions model_vocab_options;
+  const ModelCommands model_commands = add_model_commands(
+      app, model_init_options, model_lora_options, model_train_options, model_vocab_options);
 
   try {
     app.parse(argc, argv);
@@ -49,6 +51,12 @@ int run_cli(int argc, char** argv) {
   }
   if (model_commands.lora->parsed()) {
     return model_lora(model_lora_options);
+  }
+  if (model_commands.train->parsed()) {
+    return model_train(model_train_options);
+  }
+  if (model_commands.vocab->parsed()) {
+    return model_vocab(model_vocab_options);
   }
   return check_config(config_file);
 }

@@ -5,8 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "local/chat_templates.h"
+#include "local/conversations.h"
 #include "local/lora_maker.h"
 #include "local/model_maker.h"
+#include "local/trainer.h"
+#include "local/vocab_maker.h"
 
 namespace switchyard::app {
 namespace {
@@ -51,10 +55,51 @@ Result<local::ModelShape, std::string> shape_from(const ModelInitOptions& option
   return shape;
 }
 
+CLI::App* add_train_command(CLI::App& model, ModelTrainOptions& options) {
+  auto* train = model.add_subcommand(
+      "train", "Teach a model (an F32 GGUF from `model init`) a corpus of conversations");
+  train->add_option("--base", options.base, "F32 GGUF to start from")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train
+      ->add_option("--data", options.data,
+                   "JSON Lines, one {\"messages\": [{\"role\", \"content\"}...]} a line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train->add_option("--out", options.out, "GGUF file to write (replaced if present)")->required();
+  train->add_option("--epochs", options.epochs, "Passes over the data (default 40)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--lr", options.learning_rate, "Starting AdamW learning rate (default 1e-3)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--ctx", options.context, "Tokens per training window (default 256)")
+      ->check(CLI::PositiveNumber);
+  train
+      ->add_option("--repeats", options.repeats,
+                   "Shuffled copies of the data per epoch (default 4)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--threads", options.threads, "Threads (default: all)");
+  train->add_option("--seed", options.seed, "Seed of the data order (default 0)");
+  train->add_option("--type", options.type, "Output weight type: f16 (default), f32, q8_0, q4_0");
+  return train;
+}
+
+CLI::App* add_vocab_command(CLI::App& model, ModelVocabOptions& options) {
+  auto* vocab = model.add_subcommand(
+      "vocab", "Write a small tokenizer GGUF fitted to a corpus of conversations");
+  vocab->add_option("--data", options.data, "JSON Lines of conversations, as `model train` takes")
+      ->required()
+      ->check(CLI::ExistingFile);
+  vocab->add_option("--out", options.out, "GGUF file to write (replaced if present)")->required();
+  vocab->add_option("--min-count", options.min_count,
+                    "Occurrences a word needs to become a piece (default 1)");
+  return vocab;
+}
+
 }  // namespace
 
 ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& options,
-                                 ModelLoraOptions& lora_options) {
+                                 ModelLoraOptions& lora_options, ModelTrainOptions& train_options,
+                                 ModelVocabOptions& vocab_options) {
   auto* model = app.add_subcommand("model", "Make local models");
   model->require_subcommand(1);
   auto* init = model->add_subcommand(
@@ -76,7 +121,64 @@ ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& options,
   lora->add_option("--rank", lora_options.rank, "Rank of the update (default 8)");
   lora->add_option("--alpha", lora_options.alpha, "LoRA alpha (default 16)");
   lora->add_option("--seed", lora_options.base.seed, "Seed of the random weights (default 0)");
-  return {init, lora};
+  return {init, lora, add_train_command(*model, train_options),
+          add_vocab_command(*model, vocab_options)};
+}
+
+int model_vocab(const ModelVocabOptions& options) {
+  auto corpus = local::read_conversations(options.data);
+  if (!corpus) {
+    std::cerr << corpus.error() << '\n';
+    return kExitUsageError;
+  }
+  std::vector<std::string> texts;
+  for (const auto word : local::chat_markup_words(local::ChatFormat::kLlama2)) {
+    texts.emplace_back(word);
+  }
+  for (const auto& conversation : *corpus) {
+    for (const auto& message : conversation) {
+      texts.push_back(message.content);
+    }
+  }
+  auto made = local::make_vocab(texts, options.min_count, options.out);
+  if (!made) {
+    std::cerr << made.error() << '\n';
+    return kExitMakeError;
+  }
+  std::cout << fmt::format("{}: {} tokens, {} words\n", options.out, made->tokens, made->words);
+  return 0;
+}
+
+int model_train(const ModelTrainOptions& options) {
+  const auto type = local::parse_weight_type(options.type);
+  if (!type) {
+    std::cerr << fmt::format("unknown --type '{}' (f32, f16, q8_0 or q4_0)\n", options.type);
+    return kExitUsageError;
+  }
+  const local::TrainOptions train{.base_path = options.base,
+                                  .corpus_path = options.data,
+                                  .out_path = options.out,
+                                  .epochs = options.epochs,
+                                  .learning_rate = options.learning_rate,
+                                  .context = options.context,
+                                  .threads = options.threads,
+                                  .repeats = options.repeats,
+                                  .seed = options.seed,
+                                  .out_type = *type};
+  auto trained = local::train_chat_model(train, [](const local::EpochReport& report) {
+    std::cout << fmt::format("epoch {:3}: loss {:.3f}, accuracy {:.3f}, {:.0f} s\n", report.epoch,
+                             report.loss, report.accuracy, report.seconds)
+              << std::flush;
+  });
+  if (!trained) {
+    std::cerr << trained.error() << '\n';
+    return kExitMakeError;
+  }
+  std::cout << fmt::format(
+      "{}: {} conversations, {} tokens, loss {:.3f} -> {:.3f}, accuracy {:.3f}, {:.0f} s\n",
+      options.out, trained->conversations, trained->tokens, trained->first_loss, trained->last_loss,
+      trained->last_accuracy, trained->seconds);
+  return 0;
 }
 
 int model_lora(const ModelLoraOptions& options) {

@@ -31,17 +31,43 @@ struct ModelLoraOptions {
   float alpha = 16;
 };
 
+// `switchyard model train`: teaches a model a corpus of conversations (see local/trainer.h).
+struct ModelTrainOptions {
+  std::string base;
+  std::string data;
+  std::string out;
+  uint32_t epochs = 40;
+  float learning_rate = 1e-3F;
+  uint32_t context = 256;
+  uint32_t repeats = 4;
+  uint32_t threads = 0;
+  uint64_t seed = 0;
+  std::string type = "f16";
+};
+
+// `switchyard model vocab`: a tokenizer fitted to a conversation corpus (local/vocab_maker.h).
+struct ModelVocabOptions {
+  std::string data;
+  std::string out;
+  uint32_t min_count = 1;
+};
+
 struct ModelCommands {
   CLI::App* init = nullptr;
   CLI::App* lora = nullptr;
+  CLI::App* train = nullptr;
+  CLI::App* vocab = nullptr;
 };
 
 // Adds the `model` group with its `init` and `lora` commands to `app`, binding the flags to
 // the options. Returns the commands so the caller can see which was chosen.
-ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& init, ModelLoraOptions& lora);
+ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& init, ModelLoraOptions& lora,
+                                 ModelTrainOptions& train, ModelVocabOptions& vocab);
 
-// Run `model init` / `model lora` and return the process exit code.
+// Run `model init` / `lora` / `train` / `vocab` and return the process exit code.
 int model_init(const ModelInitOptions& options);
 int model_lora(const ModelLoraOptions& options);
+int model_train(const ModelTrainOptions& options);
+int model_vocab(const ModelVocabOptions& options);
 
 }  // namespace switchyard::app

@@ -83,4 +83,13 @@ std::string_view chat_template(ChatFormat format) {
   return kChatMlTemplate;
 }
 
+std::vector<std::string_view> chat_markup_words(ChatFormat format) {
+  if (format == ChatFormat::kLlama2) {
+    return {"[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"};
+  }
+  // The other formats mark turns with control tokens, which every vocabulary that selects
+  // them already has.
+  return {};
+}
+
 }  // namespace switchyard::local

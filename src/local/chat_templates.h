@@ -22,4 +22,8 @@ ChatFormat chat_format_for_vocab(const std::vector<std::string_view>& tokens, bo
 // The template's Jinja source.
 std::string_view chat_template(ChatFormat format);
 
+// The words the template writes around messages that are plain text rather than control
+// tokens ("[INST]" in Llama 2's format), so a vocabulary made for a corpus can give them pieces.
+std::vector<std::string_view> chat_markup_words(ChatFormat format);
+
 }  // namespace switchyard::local

@@ -15,6 +15,7 @@
 #include <llama.h>
 
 #include "common/log.h"
+#include "common/temporary_file.h"
 #include "local/backend.h"
 #include "local/model_metadata.h"
 #include "local/random_weights.h"
@@ -62,23 +63,6 @@ ModelShape shape_300m() {
   shape.ctx = 4096;
   return shape;
 }
-
-// Removes a file when it goes out of scope; a file already renamed away is simply not there.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  ~TemporaryFile() {
-    std::error_code ignored;
-    fs::remove(path_, ignored);
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -205,6 +189,12 @@ Result<bool, std::string> move_file(const std::string& from, const std::string& 
 
 }  // namespace
 
+Result<bool, std::string> finish_model(const std::string& f32_path, const std::string& out_path,
+                                       WeightType type) {
+  return type == WeightType::kF32 ? move_file(f32_path, out_path)
+                                  : quantize_model(f32_path, out_path, type);
+}
+
 std::optional<WeightType> parse_weight_type(std::string_view name) {
   for (const auto& entry : kWeightTypes) {
     if (entry.name == name) {
@@ -300,10 +290,7 @@ Result<ModelSummary, std::string> make_model(const ModelShape& shape, const std:
   logger->debug("{}: {} F32 parameters written in {:.1f} s", out_path, *parameters,
                 seconds_since(started));
 
-  auto finished = shape.type == WeightType::kF32
-                      ? move_file(f32_file.path(), out_path)
-                      : quantize_model(f32_file.path(), out_path, shape.type);
-  if (!finished) {
+  if (auto finished = finish_model(f32_file.path(), out_path, shape.type); !finished) {
     return fail(std::move(finished).error());
   }
   std::error_code error;

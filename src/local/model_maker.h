@@ -76,4 +76,9 @@ Result<bool, std::string> validate_shape(const ModelShape& shape);
 // removed. Not safe to run concurrently for the same `out_path`.
 Result<ModelSummary, std::string> make_model(const ModelShape& shape, const std::string& out_path);
 
+// Turns the F32 model at `f32_path` into `out_path` in `type`: quantized by llama.cpp (the
+// F32 file stays), or renamed when `type` is F32.
+Result<bool, std::string> finish_model(const std::string& f32_path, const std::string& out_path,
+                                       WeightType type);
+
 }  // namespace switchyard::local

@@ -1,0 +1,267 @@
+#include "local/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <common.h>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <ggml-cpp.h>
+#include <ggml-opt.h>
+#include <gguf.h>
+#include <llama-cpp.h>
+#include <llama.h>
+
+#include "common/temporary_file.h"
+#include "local/backend.h"
+#include "local/conversations.h"
+
+namespace switchyard::local {
+namespace {
+
+constexpr std::string_view kTrainedSuffix = ".trained.tmp";
+constexpr std::string_view kF32Suffix = ".f32.tmp";
+// The learning rate falls linearly from its start to this share of it by the last epoch.
+constexpr float kFinalLearningRateShare = 0.1F;
+
+struct DatasetDeleter {
+  void operator()(ggml_opt_dataset_t dataset) const { ggml_opt_dataset_free(dataset); }
+};
+using DatasetPtr = std::unique_ptr<std::remove_pointer_t<ggml_opt_dataset_t>, DatasetDeleter>;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The conversation as the model will see it at inference: its own chat template, then the
+// tokenizer with special tokens parsed, so the end-of-turn token is learned as a token.
+Result<std::vector<llama_token>, std::string> tokenize_conversation(
+    llama_context* context, const Conversation& conversation) {
+  const llama_model* model = llama_get_model(context);
+  const char* tmpl = llama_model_chat_template(model, nullptr);
+  if (tmpl == nullptr) {
+    return fail(std::string("the base model has no chat template"));
+  }
+  std::vector<llama_chat_message> chat;
+  std::size_t length = 0;
+  for (const auto& message : conversation) {
+    chat.push_back({message.role.c_str(), message.content.c_str()});
+    length += message.role.size() + message.content.size();
+  }
+  std::string text(2 * length + 256, '\0');
+  std::int32_t n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), false, text.data(),
+                                             static_cast<std::int32_t>(text.size()));
+  if (n > static_cast<std::int32_t>(text.size())) {
+    text.resize(static_cast<std::size_t>(n));
+    n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), false, text.data(), n);
+  }
+  if (n < 0) {
+    return fail(std::string("the base model's chat template is not one llama.cpp knows"));
+  }
+  text.resize(static_cast<std::size_t>(n));
+  return common_tokenize(context, text, /*add_special=*/true, /*parse_special=*/true);
+}
+
+// `repeats` shuffled copies of the corpus, end to end: windows then cross conversation
+// boundaries at different places each time, and every conversation starts a window somewhere.
+Result<std::vector<llama_token>, std::string> lay_out(llama_context* context,
+                                                      const std::vector<Conversation>& corpus,
+                                                      const TrainOptions& options,
+                                                      uint64_t& tokens_once) {
+  std::vector<std::vector<llama_token>> tokenized;
+  tokens_once = 0;
+  for (const auto& conversation : corpus) {
+    auto tokens = tokenize_conversation(context, conversation);
+    if (!tokens) {
+      return fail(std::move(tokens).error());
+    }
+    tokens_once += tokens->size();
+    tokenized.push_back(std::move(*tokens));
+  }
+  std::vector<std::size_t> order(tokenized.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 random(options.seed);
+  std::vector<llama_token> stream;
+  for (uint32_t pass = 0; pass < std::max<uint32_t>(options.repeats, 1); ++pass) {
+    std::shuffle(order.begin(), order.end(), random);
+    for (const std::size_t index : order) {
+      stream.insert(stream.end(), tokenized[index].begin(), tokenized[index].end());
+    }
+  }
+  return stream;
+}
+
+// Weights must be writable host memory (no mmap, no repacked buffers), and the KV cache F32:
+// ggml has no backward pass for F16 there.
+Result<llama_model_ptr, std::string> load_base(const std::string& path) {
+  llama_model_params params = llama_model_default_params();
+  params.n_gpu_layers = 0;
+  params.load_mode = LLAMA_LOAD_MODE_NONE;
+  params.use_extra_bufts = false;
+  llama_model_ptr model(llama_model_load_from_file(path.c_str(), params));
+  if (!model) {
+    return fail(fmt::format("cannot load the base model '{}'", path));
+  }
+  return model;
+}
+
+Result<llama_context_ptr, std::string> make_context(llama_model* model,
+                                                    const TrainOptions& options) {
+  llama_context_params params = llama_context_default_params();
+  const auto threads = static_cast<std::int32_t>(
+      options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
+  params.n_threads = threads;
+  params.n_threads_batch = threads;
+  params.n_ctx = options.context;
+  params.n_batch = options.context;
+  params.n_ubatch = options.context;
+  params.type_k = GGML_TYPE_F32;
+  params.type_v = GGML_TYPE_F32;
+  params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  llama_context_ptr context(llama_init_from_model(model, params));
+  if (!context) {
+    return fail(fmt::format("cannot create a training context of {} tokens", options.context));
+  }
+  // Training computes through the scheduler directly, which never hands the CPU backend our
+  // thread count; it would keep ggml's default of four, and on a 2-core machine those spin in
+  // barriers for 95% of the time. One ordinary decode sets the count, and it stays set.
+  llama_token first = llama_vocab_bos(llama_model_get_vocab(model));
+  if (llama_decode(context.get(), llama_batch_get_one(&first, 1)) != 0) {
+    return fail(std::string("the base model cannot decode a token"));
+  }
+  llama_memory_clear(llama_get_memory(context.get()), true);
+  return context;
+}
+
+struct Schedule {
+  float start = 0;
+  uint32_t epoch = 0;  // from 0
+  uint32_t epochs = 1;
+};
+
+ggml_opt_optimizer_params scheduled_parameters(void* user_data) {
+  const auto& schedule = *static_cast<const Schedule*>(user_data);
+  ggml_opt_optimizer_params params = ggml_opt_get_default_optimizer_params(nullptr);
+  const float progress = schedule.epochs > 1 ? static_cast<float>(schedule.epoch) /
+                                                   static_cast<float>(schedule.epochs - 1)
+                                             : 0.0F;
+  params.adamw.alpha = schedule.start * (1.0F - (1.0F - kFinalLearningRateShare) * progress);
+  params.adamw.wd = 0.0F;
+  return params;
+}
+
+// llama_model_save_to_file rebuilds the key-values from the loaded model, dropping the chat
+// template and recording the training window as the context length. The output takes the
+// base's key-values exactly and the trained file's tensors.
+Result<bool, std::string> write_with_base_metadata(const std::string& base_path,
+                                                   const std::string& trained_path,
+                                                   const std::string& out_path) {
+  const gguf_context_ptr base(gguf_init_from_file(base_path.c_str(), {.no_alloc = true}));
+  ggml_context* tensor_data = nullptr;
+  const gguf_context_ptr trained(
+      gguf_init_from_file(trained_path.c_str(), {.no_alloc = false, .ctx = &tensor_data}));
+  const ggml_context_ptr owned_data(tensor_data);
+  if (!base || !trained) {
+    return fail(fmt::format("cannot read back '{}'", base ? trained_path : base_path));
+  }
+  const gguf_context_ptr out(gguf_init_empty());
+  gguf_set_kv(out.get(), base.get());
+  for (int64_t i = 0; i < gguf_get_n_tensors(trained.get()); ++i) {
+    gguf_add_tensor(out.get(),
+                    ggml_get_tensor(tensor_data, gguf_get_tensor_name(trained.get(), i)));
+  }
+  if (!gguf_write_to_file(out.get(), out_path.c_str(), /*only_meta=*/false)) {
+    return fail(fmt::format("cannot write '{}'", out_path));
+  }
+  return true;
+}
+
+Result<bool, std::string> save(llama_model* model, const TrainOptions& options) {
+  const TemporaryFile trained(options.out_path + std::string(kTrainedSuffix));
+  llama_model_save_to_file(model, trained.path().c_str());
+  const TemporaryFile f32(options.out_path + std::string(kF32Suffix));
+  if (auto written = write_with_base_metadata(options.base_path, trained.path(), f32.path());
+      !written) {
+    return written;
+  }
+  return finish_model(f32.path(), options.out_path, options.out_type);
+}
+
+// Runs the epochs; the summary's losses come from the first and last of them.
+void run_epochs(llama_context* context, ggml_opt_dataset_t dataset, Schedule& schedule,
+                const EpochCallback& on_epoch, TrainSummary& summary) {
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t windows = ggml_opt_dataset_ndata(dataset);
+  for (schedule.epoch = 0; schedule.epoch < schedule.epochs; ++schedule.epoch) {
+    ggml_opt_result_t result = ggml_opt_result_init();
+    ggml_opt_result_t unused_eval = ggml_opt_result_init();
+    llama_opt_epoch(context, dataset, result, unused_eval, windows, nullptr, nullptr);
+    EpochReport report{.epoch = schedule.epoch + 1, .seconds = seconds_since(started)};
+    double uncertainty = 0;
+    ggml_opt_result_loss(result, &report.loss, &uncertainty);
+    ggml_opt_result_accuracy(result, &report.accuracy, &uncertainty);
+    ggml_opt_result_free(unused_eval);
+    ggml_opt_result_free(result);
+
+    summary.first_loss = schedule.epoch == 0 ? report.loss : summary.first_loss;
+    summary.last_loss = report.loss;
+    summary.last_accuracy = report.accuracy;
+    if (on_epoch) {
+      on_epoch(report);
+    }
+  }
+  summary.seconds = seconds_since(started);
+}
+
+}  // namespace
+
+Result<TrainSummary, std::string> train_chat_model(const TrainOptions& options,
+                                                   const EpochCallback& on_epoch) {
+  auto corpus = read_conversations(options.corpus_path);
+  if (!corpus) {
+    return fail(std::move(corpus).error());
+  }
+  ensure_backend();
+  auto model = load_base(options.base_path);
+  if (!model) {
+    return fail(std::move(model).error());
+  }
+  auto context = make_context(model->get(), options);
+  if (!context) {
+    return fail(std::move(context).error());
+  }
+
+  TrainSummary summary{.conversations = static_cast<uint32_t>(corpus->size())};
+  auto stream = lay_out(context->get(), *corpus, options, summary.tokens);
+  const auto window = static_cast<std::size_t>(llama_n_ctx(context->get()));
+  if (!stream || stream->size() < 2 * window + 1) {
+    return fail(stream ? fmt::format("the corpus is too short: {} tokens, at least {} needed",
+                                     stream->size(), 2 * window + 1)
+                       : std::move(stream).error());
+  }
+  // Windows side by side, not overlapping: the shuffled repeats already vary where they cut.
+  const DatasetPtr dataset(
+      common_opt_dataset_init(context->get(), *stream, static_cast<int64_t>(window)));
+
+  Schedule schedule{.start = options.learning_rate,
+                    .epochs = std::max<uint32_t>(options.epochs, 1)};
+  llama_opt_init(context->get(), model->get(),
+                 {.n_ctx_train = 0,
+                  .param_filter = llama_opt_param_filter_all,
+                  .get_opt_pars = scheduled_parameters,
+                  .get_opt_pars_ud = &schedule,
+                  .optimizer_type = GGML_OPT_OPTIMIZER_TYPE_ADAMW});
+  run_epochs(context->get(), dataset.get(), schedule, on_epoch, summary);
+  if (auto saved = save(model->get(), options); !saved) {
+    return fail(std::move(saved).error());
+  }
+  return summary;
+}
+
+}  // namespace switchyard::local
