@@ -192,29 +192,29 @@ bool all_digits(std::string_view word) {
 
 float clinical_evidence(std::string_view text, std::span<const Token> tokens) {
   float evidence = 0;
-  std::string lower;
-  std::string previous;
+  std::array<char, kMaxWordLength> buffer{};
+  bool previous_number = false;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string_view word = text.substr(tokens[i].begin, tokens[i].size());
     if (word.size() > kMaxWordLength || !is_ascii_alnum(word[0])) {
-      previous.clear();
+      previous_number = false;
       continue;
     }
-    lower.assign(word);
-    for (char& c : lower) {
-      c = ascii_lower(c);
+    for (std::size_t c = 0; c < word.size(); ++c) {
+      buffer[c] = ascii_lower(word[c]);
     }
+    const std::string_view lower(buffer.data(), word.size());
     const bool colon_next = i + 1 < tokens.size() && text[tokens[i + 1].begin] == ':';
     evidence += term_weight(lower);
     evidence += (colon_next && one_of(lower, kHeaders)) ? kHeaderWeight : 0;
     evidence += drug_like(lower) ? kDrugWeight : 0;
     // "10 mg" then "bid": a dose followed by a frequency.
-    const bool dose = one_of(lower, kDoseUnits) && all_digits(previous);
+    const bool dose = previous_number && one_of(lower, kDoseUnits);
     const bool frequency_next =
         dose && i + 1 < tokens.size() &&
         one_of(text.substr(tokens[i + 1].begin, tokens[i + 1].size()), kFrequencies);
     evidence += dose ? (frequency_next ? kDoseWeight * 2 : kDoseWeight) : 0;
-    previous = lower;
+    previous_number = all_digits(word);
   }
   return evidence;
 }

@@ -23,20 +23,47 @@ struct PatternEngine::Scratch {
 
 namespace {
 
+constexpr std::uint32_t kNone = UINT32_MAX;
+
 struct ScanContext {
+  std::string_view text;
+  const std::vector<PatternEngine::RunInfo>* runs;
   std::vector<RawMatch>* out;
+  std::vector<std::uint32_t>* last;  // per pattern: index in out of its latest run match
   std::size_t max_matches;
   bool overflowed = false;
 };
 
+// Whether a report ending at `to` continues the run match `previous` (only run bytes between).
+bool continues(const ScanContext& scan, const RawMatch& previous, std::uint32_t to,
+               const std::array<bool, 256>& chars) {
+  for (std::uint32_t i = previous.end; i < to; ++i) {
+    if (!chars[static_cast<unsigned char>(scan.text[i])]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* context) {
   auto* scan = static_cast<ScanContext*>(context);
+  const auto& run = (*scan->runs)[id];
+  const auto end = static_cast<std::uint32_t>(to);
+  if (run.anchor == Anchor::kRun) {
+    const std::uint32_t last = (*scan->last)[id];
+    if (last != kNone && continues(*scan, (*scan->out)[last], end, run.chars)) {
+      (*scan->out)[last].end = end;
+      return 0;
+    }
+  }
   if (scan->out->size() >= scan->max_matches) {
     scan->overflowed = true;
     return 1;  // stop: the rest of this text is not scanned
   }
-  scan->out->push_back({id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)});
+  const auto begin = run.anchor == Anchor::kStart ? static_cast<std::uint32_t>(from) : end;
+  (*scan->last)[id] = static_cast<std::uint32_t>(scan->out->size());
+  scan->out->push_back({id, begin, end});
   return 0;
 }
 
@@ -47,10 +74,18 @@ Result<std::unique_ptr<PatternEngine>, std::string> PatternEngine::compile(
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
+  std::vector<RunInfo> runs(patterns.size());
   for (std::size_t i = 0; i < patterns.size(); ++i) {
-    expressions.push_back(patterns[i].regex.c_str());
-    flags.push_back(HS_FLAG_SOM_LEFTMOST | (patterns[i].caseless ? HS_FLAG_CASELESS : 0U));
+    const PatternSpec& pattern = patterns[i];
+    expressions.push_back(pattern.regex.c_str());
+    const unsigned som = pattern.anchor == Anchor::kStart ? HS_FLAG_SOM_LEFTMOST : 0U;
+    flags.push_back(som | (pattern.caseless ? HS_FLAG_CASELESS : 0U));
     ids.push_back(static_cast<unsigned int>(i));
+    runs[i].anchor = pattern.anchor;
+    runs[i].max_length = pattern.max_length;
+    for (const char c : pattern.run_chars) {
+      runs[i].chars[static_cast<unsigned char>(c)] = true;
+    }
   }
   auto database = std::make_unique<Database>();
   hs_compile_error_t* error = nullptr;
@@ -67,7 +102,9 @@ Result<std::unique_ptr<PatternEngine>, std::string> PatternEngine::compile(
   if (hs_alloc_scratch(database->handle, &database->prototype) != HS_SUCCESS) {
     return fail(std::string("cannot allocate Vectorscan scratch space"));
   }
-  return std::unique_ptr<PatternEngine>(new PatternEngine(std::move(database)));
+  auto engine = std::unique_ptr<PatternEngine>(new PatternEngine(std::move(database)));
+  engine->runs_ = std::move(runs);
+  return engine;
 }
 
 PatternEngine::PatternEngine(std::unique_ptr<Database> database) : database_(std::move(database)) {}
@@ -100,12 +137,33 @@ bool PatternEngine::scan(std::string_view text, std::vector<RawMatch>& out,
   if (scratch == nullptr) {
     return false;
   }
-  ScanContext context{&out, max_matches};
+  thread_local std::vector<std::uint32_t> last;
+  last.assign(runs_.size(), kNone);
+  const std::size_t first = out.size();
+  ScanContext context{text, &runs_, &out, &last, max_matches};
   const hs_error_t status =
       hs_scan(database_->handle, text.data(), static_cast<unsigned int>(text.size()), 0,
               scratch->handle, on_match, &context);
   release_scratch(scratch);
+  find_run_starts(text, out, first);
   return !context.overflowed && (status == HS_SUCCESS);
+}
+
+void PatternEngine::find_run_starts(std::string_view text, std::vector<RawMatch>& out,
+                                    std::size_t from) const {
+  for (std::size_t i = from; i < out.size(); ++i) {
+    RawMatch& match = out[i];
+    const RunInfo& run = runs_[match.pattern];
+    if (run.anchor != Anchor::kRun) {
+      continue;
+    }
+    std::uint32_t begin = match.end;
+    while (begin > 0 && match.end - begin < run.max_length &&
+           run.chars[static_cast<unsigned char>(text[begin - 1])]) {
+      --begin;
+    }
+    match.begin = begin;
+  }
 }
 
 std::size_t PatternEngine::database_size() const {

@@ -1,6 +1,10 @@
 // PatternEngine: many regular expressions compiled once into one Vectorscan block-mode
-// database and run in a single pass over the text, reporting (pattern, begin, end) for every
-// match, with begin the leftmost start.
+// database and run in a single pass over the text, reporting (pattern, begin, end) matches.
+//
+// How `begin` is found depends on the pattern's anchor (see rules.h): Vectorscan's leftmost
+// start, or a walk back from the end over the pattern's alphabet. For the latter, the reports
+// of one run of that alphabet (Vectorscan reports every end position) are merged into a single
+// match as they arrive, so a long digit run costs one match, not one per digit.
 //
 // Thread safety: immutable after compile(); scan() may be called from any number of threads at
 // once. Vectorscan needs a scratch space per concurrent scan; the engine keeps a pool of them,
@@ -8,6 +12,7 @@
 // are never more scratch spaces than threads that scanned at the same time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,12 +22,16 @@
 #include <vector>
 
 #include "common/result.h"
+#include "privacy/rules.h"
 
 namespace switchyard::privacy {
 
 struct PatternSpec {
   std::string regex;
   bool caseless = false;
+  Anchor anchor = Anchor::kStart;
+  std::string_view run_chars;  // Anchor::kRun: the bytes a match consists of
+  std::uint16_t max_length = 0;
 };
 
 struct RawMatch {
@@ -50,6 +59,13 @@ class PatternEngine {
   // Bytes of the compiled database, for logs and benchmarks.
   std::size_t database_size() const;
 
+  // How one pattern's matches are anchored; public for the match callback.
+  struct RunInfo {
+    Anchor anchor = Anchor::kStart;
+    std::array<bool, 256> chars{};
+    std::uint16_t max_length = 0;
+  };
+
  private:
   struct Database;
   struct Scratch;
@@ -58,7 +74,10 @@ class PatternEngine {
   Scratch* acquire_scratch() const;
   void release_scratch(Scratch* scratch) const;
 
+  void find_run_starts(std::string_view text, std::vector<RawMatch>& out, std::size_t from) const;
+
   std::unique_ptr<Database> database_;
+  std::vector<RunInfo> runs_;  // per pattern
   mutable std::mutex pool_mutex_;
   mutable std::vector<Scratch*> pool_;
   mutable std::vector<std::unique_ptr<Scratch>> all_scratch_;

@@ -85,6 +85,9 @@ std::vector<Group> card_groups(std::string_view text, Span span) {
 }
 
 Outcome check_card(std::string_view text, Span span) {
+  while (span.begin < span.end && !is_ascii_digit(text[span.begin])) {
+    ++span.begin;  // the walk back may have taken in a separator
+  }
   const std::vector<Group> groups = card_groups(text, span);
   const bool grouped = groups.size() > 1;
   // Longest run of whole groups first, so a card inside a longer number is found too.
@@ -115,7 +118,10 @@ Outcome check_iban(std::string_view text, Span span) {
   }
   std::string compact;
   std::uint32_t pos = span.begin;
-  while (pos < span.end && compact.size() < *length) {
+  // The pattern matched the start; read on over single spaces up to the country's length.
+  while (pos < text.size() && compact.size() < *length &&
+         (is_ascii_alnum(text[pos]) ||
+          (text[pos] == ' ' && pos + 1 < text.size() && is_ascii_alnum(text[pos + 1])))) {
     if (text[pos] != ' ') {
       compact.push_back(text[pos]);
     }
@@ -139,8 +145,7 @@ struct PhoneGroup {
 struct PhoneParse {
   bool plus = false;
   std::vector<PhoneGroup> groups;
-  std::uint32_t extension_end = 0;  // past the extension digits, 0 when none
-  std::vector<char> separators;     // separators[i] precedes groups[i + 1]
+  std::vector<char> separators;  // separators[i] precedes groups[i + 1]
 };
 
 PhoneParse parse_phone(std::string_view text, Span span) {
@@ -151,14 +156,10 @@ PhoneParse parse_phone(std::string_view text, Span span) {
   char separator = 0;
   while (pos < span.end) {
     const char c = text[pos];
-    if (c == ' ' || c == '.' || c == '-' || c == '(' || c == ')') {
+    if (!is_ascii_digit(c)) {
       separator = separator == 0 || c == '-' || c == '.' ? c : separator;
       ++pos;
       continue;
-    }
-    if (!is_ascii_digit(c)) {
-      parse.extension_end = span.end;  // 'x' or "ext": the rest is the extension
-      break;
     }
     const std::uint32_t start = pos;
     while (pos < span.end && is_ascii_digit(text[pos])) {
@@ -173,6 +174,28 @@ PhoneParse parse_phone(std::string_view text, Span span) {
     separator = 0;
   }
   return parse;
+}
+
+// The end of an extension ("x123", " ext. 123") that follows a number ending at `end`, or
+// `end` when there is none.
+std::uint32_t extension_end(std::string_view text, std::uint32_t end) {
+  std::uint32_t pos = end;
+  pos += pos < text.size() && text[pos] == ' ' ? 1 : 0;
+  if (text.substr(pos, 3) == "ext") {
+    pos += 3;
+    pos += pos < text.size() && text[pos] == '.' ? 1 : 0;
+  } else if (pos < text.size() && text[pos] == 'x') {
+    ++pos;
+  } else {
+    return end;
+  }
+  pos += pos < text.size() && text[pos] == ' ' ? 1 : 0;
+  const std::uint32_t digits = pos;
+  constexpr std::uint32_t kMaxExtension = 6;
+  while (pos < text.size() && is_ascii_digit(text[pos]) && pos - digits < kMaxExtension) {
+    ++pos;
+  }
+  return pos > digits && !word_after(text, pos) ? pos : end;
 }
 
 struct PhoneShape {
@@ -255,6 +278,11 @@ std::optional<bool> classify_phone(std::string_view text, const PhoneParse& pars
 }
 
 Outcome check_phone(std::string_view text, Span span) {
+  // The walk back may have taken in separators before the number.
+  while (span.begin < span.end && !is_ascii_digit(text[span.begin]) && text[span.begin] != '(' &&
+         text[span.begin] != '+') {
+    ++span.begin;
+  }
   const PhoneParse parse = parse_phone(text, span);
   const std::size_t n = parse.groups.size();
   for (std::size_t first = 0; first < n; ++first) {
@@ -263,17 +291,11 @@ Outcome check_phone(std::string_view text, Span span) {
       if (!strong) {
         continue;
       }
-      const bool whole = first + count == n;
-      std::uint32_t begin = parse.groups[first].begin;
-      if (first == 0) {
-        begin = span.begin;  // keeps a leading '+' or '('
-      }
+      // A leading '+' or '(' belongs to the number.
+      const std::uint32_t begin = first == 0 ? span.begin : parse.groups[first].begin;
       std::uint32_t end = parse.groups[first + count - 1].end;
-      if (whole && parse.extension_end != 0) {
-        end = parse.extension_end;
-      } else if (end < span.end && text[end] == ')') {
-        ++end;
-      }
+      end += end < span.end && text[end] == ')' ? 1 : 0;
+      end = first + count == n ? extension_end(text, end) : end;
       if (bounded(text, {begin, end})) {
         return Checked{{begin, end}, !*strong};
       }
@@ -301,7 +323,17 @@ Outcome check_ipv4(std::string_view text, Span span, const Rule& rule) {
   return Checked{span};
 }
 
+bool ipv6_char(char c) {
+  return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+         c == '.';
+}
+
 Outcome check_ipv6(std::string_view text, Span span) {
+  constexpr std::uint32_t kMaxAddress = 45;
+  while (span.end < text.size() && span.end - span.begin < kMaxAddress &&
+         ipv6_char(text[span.end])) {
+    ++span.end;  // the pattern matched two colons; the address may go on
+  }
   while (span.end > span.begin && text[span.end - 1] == '.') {
     --span.end;
   }
@@ -416,7 +448,9 @@ Outcome check_email(std::string_view text, Span span) {
     return std::nullopt;
   }
   const std::string_view value = slice(text, span);
-  if (value.find("..") != std::string_view::npos || value.find(".@") != std::string_view::npos) {
+  const std::size_t at = value.find('@');
+  if (at == 0 || value.find('@', at + 1) != std::string_view::npos ||
+      value.find("..") != std::string_view::npos || value.find(".@") != std::string_view::npos) {
     return std::nullopt;
   }
   return if_bounded(text, span);
@@ -517,27 +551,62 @@ bool code_like(std::string_view value) {
   return true;
 }
 
-Outcome check_key_value(std::string_view text, Span span, const Rule& rule) {
-  const std::string_view match = slice(text, span);
-  const std::size_t separator = match.find_first_of(":=");
-  std::size_t start = separator + 1;
-  while (start < match.size() &&
-         (match[start] == ' ' || match[start] == '"' || match[start] == '\'')) {
-    ++start;
+Outcome check_after_equals(std::string_view text, Span span) {
+  const std::size_t equals = slice(text, span).find('=');
+  return Checked{{static_cast<std::uint32_t>(span.begin + equals + 1), span.end}};
+}
+
+bool name_char(char c) {
+  return is_ascii_alnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+// The key name before the separator that ends at `separator_end`, lower-cased.
+std::string assigned_name(std::string_view text, std::uint32_t separator_end) {
+  std::uint32_t end = separator_end - 1;  // at ':' or '='
+  while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '"' ||
+                     text[end - 1] == '\'')) {
+    --end;
   }
-  const bool quoted = start > 0 && (match[start - 1] == '"' || match[start - 1] == '\'');
-  const Span value{static_cast<std::uint32_t>(span.begin + start), span.end};
-  const std::string_view literal = slice(text, value);
-  if (literal.empty() || placeholder(literal) || (!quoted && code_like(literal))) {
-    return std::nullopt;
+  std::uint32_t begin = end;
+  while (begin > 0 && name_char(text[begin - 1])) {
+    --begin;
   }
-  if (rule.check == Check::kKeyValue && rule.type != EntityType::kGenericSecret) {
-    return Checked{value};  // a published format (Azure): the name already says it
-  }
-  std::string name(match.substr(0, separator));
+  std::string name(text.substr(begin, end - begin));
   for (char& c : name) {
     c = ascii_lower(c);
   }
+  return name;
+}
+
+// The value after "name:" / "name =": optional spaces and one quote, then up to a space,
+// quote, comma, semicolon or ampersand.
+Span assigned_value(std::string_view text, std::uint32_t from, bool& quoted) {
+  constexpr std::uint32_t kMaxSpaces = 3;
+  constexpr std::uint32_t kMaxValue = 512;
+  std::uint32_t begin = from;
+  while (begin < text.size() && begin - from < kMaxSpaces && text[begin] == ' ') {
+    ++begin;
+  }
+  quoted = begin < text.size() && (text[begin] == '"' || text[begin] == '\'');
+  begin += quoted ? 1 : 0;
+  constexpr std::string_view kStops = " \t\r\n\"',;&";
+  std::uint32_t end = begin;
+  while (end < text.size() && end - begin < kMaxValue &&
+         kStops.find(text[end]) == std::string_view::npos) {
+    ++end;
+  }
+  return {begin, end};
+}
+
+Outcome check_assigned_value(std::string_view text, Span span) {
+  bool quoted = false;
+  const Span value = assigned_value(text, span.end, quoted);
+  const std::string_view literal = slice(text, value);
+  constexpr std::size_t kMinPassword = 4;
+  if (literal.size() < kMinPassword || placeholder(literal) || (!quoted && code_like(literal))) {
+    return std::nullopt;
+  }
+  const std::string name = assigned_name(text, span.end);
   if (name.find("pass") != std::string::npos || name.find("pwd") != std::string::npos) {
     return Checked{value, false, EntityType::kPassword};
   }
@@ -595,8 +664,10 @@ Outcome run_check(const Rule& rule, std::string_view text, Span span) {
       return check_jwt(text, span);
     case Check::kUrlPassword:
       return check_url_password(text, span);
-    case Check::kKeyValue:
-      return check_key_value(text, span, rule);
+    case Check::kAfterEquals:
+      return check_after_equals(text, span);
+    case Check::kAssignedValue:
+      return check_assigned_value(text, span);
   }
   return std::nullopt;
 }

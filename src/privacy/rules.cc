@@ -1,6 +1,9 @@
 #include "privacy/rules.h"
 
+#include <algorithm>
 #include <array>
+#include <string>
+#include <vector>
 
 namespace switchyard::privacy {
 namespace {
@@ -10,7 +13,7 @@ using Cues = std::string_view[];
 constexpr Cues kCardCues = {"card", "visa", "mastercard", "amex", "credit", "debit", "cc"};
 constexpr Cues kRoutingCues = {"routing", "aba", "rtn", "transit", "bank"};
 constexpr Cues kSwiftCues = {"swift", "bic", "bank", "wire", "transfer", "iban"};
-constexpr Cues kSsnCues = {"ssn", "social", "security", "ss"};
+constexpr Cues kSsnCues = {"ssn", "social", "security"};
 constexpr Cues kPassportCues = {"passport"};
 constexpr Cues kLicenceCues = {"driver", "drivers", "driving", "licence", "license", "dl"};
 constexpr Cues kPhoneCues = {"phone",    "mobile", "cell",   "tel",       "telephone",  "fax",
@@ -18,7 +21,7 @@ constexpr Cues kPhoneCues = {"phone",    "mobile", "cell",   "tel",       "telep
                              "messages", "dial",   "reach",  "answering", "registered", "home",
                              "contact",  "ph",     "mob"};
 constexpr Cues kVersionCues = {"version", "v", "ver", "release", "build", "firmware", "oid"};
-constexpr Cues kBirthCues = {"born", "birth", "dob", "birthday", "birthdate", "b"};
+constexpr Cues kBirthCues = {"born", "birth", "dob", "birthday", "birthdate"};
 constexpr Cues kRecordCues = {"mrn", "medical", "chart", "emr", "ehr"};
 constexpr Cues kNpiCues = {"npi", "provider", "prescriber", "physician"};
 constexpr Cues kDeaCues = {"dea", "registration", "prescriber"};
@@ -27,15 +30,41 @@ constexpr Cues kIcdCues = {"icd",  "icd10", "diagnosis",  "diagnoses",  "dx",   
 constexpr Cues kPlanCues = {"member",  "subscriber", "policy",   "insurance",
                             "plan",    "medicare",   "medicaid", "beneficiary",
                             "insured", "mbi",        "insurer",  "coverage"};
-constexpr Cues kAwsCues = {"aws", "secret", "amazon", "s3"};
+constexpr Cues kAwsCues = {"aws", "secret", "amazon", "aws_secret_access_key", "secret_access_key"};
 constexpr Cues kTwilioCues = {"twilio"};
+
+// A rule whose start is found by walking back over its alphabet instead of by Vectorscan.
+constexpr Rule run(Rule rule, std::string_view run_chars, std::uint16_t max_length) {
+  rule.anchor = Anchor::kRun;
+  rule.run_chars = run_chars;
+  rule.max_length = max_length;
+  return rule;
+}
+
+// A rule whose match ends where the value begins.
+constexpr Rule ending(Rule rule) {
+  rule.anchor = Anchor::kEnd;
+  return rule;
+}
+
+constexpr std::string_view kCardChars = "0123456789 -";
+constexpr std::string_view kPhoneChars = "0123456789 ().+-";
+constexpr std::string_view kEmailChars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@";
+constexpr std::string_view kIpv6Chars = "0123456789ABCDEFabcdef:.";
+constexpr std::uint16_t kMaxCard = 40;
+constexpr std::uint16_t kMaxPhone = 32;
+constexpr std::uint16_t kMaxEmail = 254;
+constexpr std::uint16_t kMaxIpv6 = 45;
 
 // Ordered by family; the order is the rule id the findings carry.
 constexpr std::array kRules = std::to_array<Rule>({
     // Financial
-    {"payment_card", R"(\d(?:[ -]?\d){11,18})", EntityType::kPaymentCard, Check::kPaymentCard, 0.9F,
-     CueNeed::kBoost, kCardCues, 0.98F},
-    {"iban", R"([A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32})", EntityType::kIban, Check::kIban, 0.95F},
+    run({"payment_card", R"(\d[\d -]{10,}\d)", EntityType::kPaymentCard, Check::kPaymentCard, 0.9F,
+         CueNeed::kBoost, kCardCues, 0.98F},
+        kCardChars, kMaxCard),
+    // The country, check digits and first group; the check reads on to the country's length.
+    {"iban", R"([A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4})", EntityType::kIban, Check::kIban, 0.95F},
     {"aba_routing", R"(\d{9})", EntityType::kBankRouting, Check::kAbaRouting, 0.9F,
      CueNeed::kRequired, kRoutingCues, 0.9F},
     {"swift_bic", R"([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)", EntityType::kSwiftBic, Check::kSwiftBic,
@@ -49,10 +78,12 @@ constexpr std::array kRules = std::to_array<Rule>({
      CueNeed::kRequired, kPassportCues, 0.85F},
     {"driver_license", R"([A-Za-z]{0,2}\d{5,15}|\d{3,4}-\d{2,3}-\d{3,4})",
      EntityType::kDriverLicense, Check::kDigitsId, 0.85F, CueNeed::kRequired, kLicenceCues, 0.85F},
-    {"email", R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})",
-     EntityType::kEmail, Check::kEmail, 0.97F},
-    {"phone", R"([(+]?\d[\d ().-]{4,24}\d(?: ?(?:x|ext\.?) ?\d{1,6})?)", EntityType::kPhone,
-     Check::kPhone, 0.9F, CueNeed::kBoost, kPhoneCues, 0.95F},
+    run({"email", R"([A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})",
+         EntityType::kEmail, Check::kEmail, 0.97F},
+        kEmailChars, kMaxEmail),
+    run({"phone", R"(\d[\d ().-]{5,}\d)", EntityType::kPhone, Check::kPhone, 0.9F, CueNeed::kBoost,
+         kPhoneCues, 0.95F},
+        kPhoneChars, kMaxPhone),
     {"ipv4",
      R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?)",
      EntityType::kIpAddress,
@@ -63,8 +94,9 @@ constexpr std::array kRules = std::to_array<Rule>({
      0,
      false,
      kVersionCues},
-    {"ipv6", R"([0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)", EntityType::kIpAddress, Check::kIpv6,
-     0.9F},
+    // Two colons around at most one group; the check reads on to the end of the address.
+    run({"ipv6", R"(:[0-9A-Fa-f]{0,4}:)", EntityType::kIpAddress, Check::kIpv6, 0.9F}, kIpv6Chars,
+        kMaxIpv6),
     {"mac_address",
      R"([0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})",
      EntityType::kMacAddress, Check::kMac, 0.85F},
@@ -87,8 +119,9 @@ constexpr std::array kRules = std::to_array<Rule>({
     {"medical_record", R"([A-Za-z]{0,3}[-#]?\d{5,12})", EntityType::kMedicalRecord,
      Check::kDigitsId, 0.85F, CueNeed::kRequired, kRecordCues, 0.85F},
     {"npi", R"(\d{10})", EntityType::kNpi, Check::kNpi, 0.9F, CueNeed::kRequired, kNpiCues, 0.9F},
-    {"dea", R"([A-Z][A-Z9]\d{7})", EntityType::kDea, Check::kDea, 0.7F, CueNeed::kBoost, kDeaCues,
-     0.95F},
+    // Product codes share this shape often enough that the checksum alone is not enough.
+    {"dea", R"([A-Z][A-Z9]\d{7})", EntityType::kDea, Check::kDea, 0.95F, CueNeed::kRequired,
+     kDeaCues, 0.95F},
     {"icd10", R"([A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?)", EntityType::kIcd10, Check::kIcd10, 0.85F,
      CueNeed::kRequired, kIcdCues, 0.85F},
     {"health_plan_id",
@@ -106,11 +139,11 @@ constexpr std::array kRules = std::to_array<Rule>({
     {"gcp_access_token", R"(ya29\.[0-9A-Za-z_-]{30,})", EntityType::kAccessToken, Check::kBounded,
      0.9F},
     {"azure_storage_key", R"(AccountKey=[A-Za-z0-9+/]{86}==)", EntityType::kAccessToken,
-     Check::kKeyValue, 0.97F},
+     Check::kAfterEquals, 0.97F},
     {"azure_shared_access_key", R"(SharedAccessKey=[A-Za-z0-9+/]{43}=)", EntityType::kAccessToken,
-     Check::kKeyValue, 0.95F},
+     Check::kAfterEquals, 0.95F},
     {"azure_sas_signature", R"([?&]sig=[A-Za-z0-9%+/]{40,}={0,2})", EntityType::kAccessToken,
-     Check::kKeyValue, 0.9F},
+     Check::kAfterEquals, 0.9F},
     {"github_token", R"(gh[pousr]_[A-Za-z0-9]{36})", EntityType::kAccessToken, Check::kBounded,
      0.99F},
     {"github_fine_grained_token", R"(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})",
@@ -161,23 +194,39 @@ constexpr std::array kRules = std::to_array<Rule>({
      Check::kJwt, 0.95F},
     {"url_password", R"([A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@"']+:[^\s@/"']+@[A-Za-z0-9.-]+)",
      EntityType::kPassword, Check::kUrlPassword, 0.95F},
-    {"assigned_secret",
-     R"((?:api[_-]?key|apikey|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|token|)"
-     R"(passwd|password|pwd|private[_-]?key|access[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?)"
-     R"([^\s"',;]{4,})",
-     EntityType::kGenericSecret,
-     Check::kKeyValue,
-     0.8F,
-     CueNeed::kNone,
-     {},
-     0,
-     true},
+    ending({"assigned_secret",
+            R"((?:api[_-]?key|apikey|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|)"
+            R"(token|passwd|password|pwd|private[_-]?key|access[_-]?key)["']?\s{0,3}[:=])",
+            EntityType::kGenericSecret,
+            Check::kAssignedValue,
+            0.8F,
+            CueNeed::kNone,
+            {},
+            0,
+            true}),
 });
 
 }  // namespace
 
 std::span<const Rule> builtin_rules() {
   return kRules;
+}
+
+std::string cue_pattern() {
+  std::vector<std::string_view> cues;
+  for (const Rule& rule : kRules) {
+    if (rule.cue_need == CueNeed::kRequired) {
+      cues.insert(cues.end(), rule.cues.begin(), rule.cues.end());
+    }
+  }
+  std::sort(cues.begin(), cues.end());
+  cues.erase(std::unique(cues.begin(), cues.end()), cues.end());
+  std::string pattern = "\\b(?:";
+  for (std::size_t i = 0; i < cues.size(); ++i) {
+    pattern += i == 0 ? "" : "|";
+    pattern += cues[i];
+  }
+  return pattern + ")\\b";
 }
 
 }  // namespace switchyard::privacy

@@ -38,12 +38,24 @@ enum class Check : std::uint8_t {
   kHighEntropy,  // a token whose characters look random
   kPemBlock,     // extends the BEGIN line to its END line
   kJwt,
-  kUrlPassword,  // the password of scheme://user:password@host
-  kKeyValue,     // the value of api_key=..., password: ...
+  kUrlPassword,    // the password of scheme://user:password@host
+  kAfterEquals,    // the value after the first '=' (Azure's "AccountKey=...")
+  kAssignedValue,  // the value assigned to a key-like name (api_key=..., password: ...)
 };
 
-// Whether the cue words are needed, only raise the confidence, or are not looked for.
+// Whether the cue words are needed, only raise the confidence, or are not looked for. Rules
+// that require them are "gated": they run only in windows around a cue word (see scanner.cc),
+// which keeps their broad patterns (digit runs) off the full text.
 enum class CueNeed : std::uint8_t { kNone, kBoost, kRequired };
+
+// Where a match begins. Leftmost-start tracking is the costliest thing Vectorscan does, so only
+// patterns that open with a literal use it; the others report their end and the engine finds
+// the start itself.
+enum class Anchor : std::uint8_t {
+  kStart,  // Vectorscan's leftmost start (HS_FLAG_SOM_LEFTMOST)
+  kRun,    // walk back from the end over `run_chars` (the value's alphabet), at most max_length
+  kEnd,    // the match only locates the value: it begins at the end and the check reads on
+};
 
 struct Rule {
   std::string_view name;  // stable, shown with findings ("payment_card", "github_token")
@@ -57,7 +69,13 @@ struct Rule {
   bool caseless = false;
   // Words that veto a match when they precede it ("version 1.2.3.4" is not an address).
   std::span<const std::string_view> vetoes = {};
+  Anchor anchor = Anchor::kStart;
+  std::string_view run_chars = {};  // for Anchor::kRun
+  std::uint16_t max_length = 0;     // for Anchor::kRun
 };
+
+// The cue words of every gated rule, as one case-insensitive Vectorscan pattern.
+std::string cue_pattern();
 
 std::span<const Rule> builtin_rules();
 

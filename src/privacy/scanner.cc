@@ -20,7 +20,13 @@ struct Scanner::State {
   std::vector<Rule> rules;  // built-in, then custom patterns, then deny-list values
   std::vector<std::optional<DataClass>> rule_classes;  // a class that overrides the type's
   std::deque<std::string> strings;  // storage the custom rules' string_views point into
+  // The full text runs through `engine`: every rule that needs no cue word, and one pattern for
+  // the cue words. Only windows around cue words run through `gated_engine`, which holds the
+  // rules that require a cue. Each engine's pattern ids map to rule indices.
   std::unique_ptr<PatternEngine> engine;
+  std::vector<std::uint32_t> engine_rules;
+  std::unique_ptr<PatternEngine> gated_engine;
+  std::vector<std::uint32_t> gated_rules;
   std::optional<Tagger> tagger;
   std::uint16_t tagger_rule = 0;
   std::vector<std::string> allow_list;
@@ -72,18 +78,85 @@ void add_custom_rules(const GuardOptions& options, Scanner::State& state) {
   }
 }
 
-Result<bool, std::string> compile_rules(Scanner::State& state) {
-  std::vector<PatternSpec> specs;
-  specs.reserve(state.rules.size());
-  for (const Rule& rule : state.rules) {
-    specs.push_back({std::string(rule.pattern), rule.caseless});
-  }
+constexpr std::uint32_t kCueRule = UINT32_MAX;
+
+// How far around a cue word the gated rules look: has_cue() accepts four words before a value
+// and two after it, and these spans cover that with room for long values.
+constexpr std::uint32_t kWindowBefore = 64;
+constexpr std::uint32_t kWindowAfter = 96;
+
+PatternSpec spec_of(const Rule& rule) {
+  return {std::string(rule.pattern), rule.caseless, rule.anchor, rule.run_chars, rule.max_length};
+}
+
+Result<std::unique_ptr<PatternEngine>, std::string> compile_engine(
+    const std::vector<PatternSpec>& specs, std::string_view what) {
   auto engine = PatternEngine::compile(specs);
   if (!engine) {
-    return fail(fmt::format("privacy patterns: {}", engine.error()));
+    return fail(fmt::format("privacy patterns ({}): {}", what, engine.error()));
+  }
+  return std::move(engine).value();
+}
+
+Result<bool, std::string> compile_rules(Scanner::State& state) {
+  std::vector<PatternSpec> main;
+  std::vector<PatternSpec> gated;
+  for (std::uint32_t i = 0; i < state.rules.size(); ++i) {
+    const bool is_gated = state.rules[i].cue_need == CueNeed::kRequired;
+    (is_gated ? gated : main).push_back(spec_of(state.rules[i]));
+    (is_gated ? state.gated_rules : state.engine_rules).push_back(i);
+  }
+  main.push_back({cue_pattern(), true});
+  state.engine_rules.push_back(kCueRule);
+  auto engine = compile_engine(main, "main");
+  auto gated_engine = compile_engine(gated, "cue-gated");
+  if (!engine || !gated_engine) {
+    return fail(engine ? gated_engine.error() : engine.error());
   }
   state.engine = std::move(engine).value();
+  state.gated_engine = std::move(gated_engine).value();
   return true;
+}
+
+// Runs both engines: the main one over `text`, the gated one over the merged windows around
+// the cue words the main one found. Leaves rule indices in `matches`; false if incomplete.
+bool find_matches(const Scanner::State& state, std::string_view text,
+                  std::vector<RawMatch>& matches) {
+  thread_local std::vector<RawMatch> window_matches;
+  bool complete = state.engine->scan(text, matches, state.max_matches);
+  std::uint32_t window_begin = 0;
+  std::uint32_t window_end = 0;
+  const auto flush = [&] {
+    if (window_end > window_begin) {
+      window_matches.clear();
+      complete = state.gated_engine->scan(text.substr(window_begin, window_end - window_begin),
+                                          window_matches, state.max_matches) &&
+                 complete;
+      for (RawMatch match : window_matches) {
+        matches.push_back({state.gated_rules[match.pattern], match.begin + window_begin,
+                           match.end + window_begin});
+      }
+    }
+  };
+  const std::size_t main_count = matches.size();
+  for (std::size_t i = 0; i < main_count; ++i) {
+    RawMatch& match = matches[i];
+    match.pattern = state.engine_rules[match.pattern];
+    if (match.pattern != kCueRule) {
+      continue;
+    }
+    const std::uint32_t begin = match.begin > kWindowBefore ? match.begin - kWindowBefore : 0;
+    const auto end =
+        static_cast<std::uint32_t>(std::min<std::size_t>(text.size(), match.end + kWindowAfter));
+    if (begin > window_end) {
+      flush();
+      window_begin = begin;
+    }
+    window_end = std::max(window_end, end);
+  }
+  flush();
+  std::erase_if(matches, [](const RawMatch& match) { return match.pattern == kCueRule; });
+  return complete;
 }
 
 bool contains(const Entity& outer, std::uint32_t begin, std::uint32_t end) {
@@ -195,7 +268,7 @@ void Scanner::scan(std::string_view text, TextFindings& out) const {
   const State& state = *state_;
   matches.clear();
   candidates.clear();
-  out.complete = text.size() <= UINT32_MAX && state.engine->scan(text, matches, state.max_matches);
+  out.complete = text.size() <= UINT32_MAX && find_matches(state, text, matches);
   confirm_matches(state, text, matches, candidates);
 
   tokenize(text, tokens);

@@ -10,6 +10,9 @@
 namespace switchyard::privacy {
 namespace {
 
+constexpr std::size_t kMaxLabels = 64;  // as the model file allows
+constexpr float kBeam = 150.0F;         // in weight units; real decisions are won by ~10 to 40
+
 constexpr std::array kTaggerTypes{
     EntityType::kPerson,       EntityType::kStreetAddress, EntityType::kLocation,
     EntityType::kOrganization, EntityType::kDateTime,      EntityType::kTitle,
@@ -66,27 +69,37 @@ void best_labels(std::size_t labels, const float* start, const float* transition
   if (n == 0) {
     return;
   }
-  back.assign(n * labels, 0);
-  std::array<float, 64> score{};
-  std::array<float, 64> next{};
+  back.resize(n * labels);
+  std::array<float, kMaxLabels> score{};
+  std::array<float, kMaxLabels> next{};
   for (std::size_t l = 0; l < labels; ++l) {
     score[l] = start[l] + emissions[l];
   }
   for (std::size_t i = 1; i < n; ++i) {
+    // From-major, so the inner loop runs over contiguous transitions and vectorises.
+    std::uint8_t* from_best = &back[i * labels];
     for (std::size_t to = 0; to < labels; ++to) {
-      float best = -std::numeric_limits<float>::infinity();
-      std::uint8_t from_best = 0;
-      for (std::size_t from = 0; from < labels; ++from) {
-        const float value = score[from] + transitions[from * labels + to];
-        if (value > best) {
-          best = value;
-          from_best = static_cast<std::uint8_t>(from);
-        }
-      }
-      next[to] = best + emissions[i * labels + to];
-      back[i * labels + to] = from_best;
+      next[to] = score[0] + transitions[to];
+      from_best[to] = 0;
     }
-    score = next;
+    // Labels far behind the best cannot win any more in practice; skipping them (a beam) makes
+    // the common case, a token that is clearly outside every entity, nearly free.
+    const float floor = *std::max_element(score.begin(), score.begin() + labels) - kBeam;
+    for (std::size_t from = 1; from < labels; ++from) {
+      if (score[from] < floor) {
+        continue;
+      }
+      const float* row = transitions + from * labels;
+      for (std::size_t to = 0; to < labels; ++to) {
+        const float value = score[from] + row[to];
+        const bool better = value > next[to];
+        next[to] = better ? value : next[to];
+        from_best[to] = better ? static_cast<std::uint8_t>(from) : from_best[to];
+      }
+    }
+    for (std::size_t to = 0; to < labels; ++to) {
+      score[to] = next[to] + emissions[i * labels + to];
+    }
   }
   std::uint8_t label = 0;
   for (std::size_t l = 1; l < labels; ++l) {

@@ -217,6 +217,12 @@ Result<std::shared_ptr<Tagger::Model>, std::string> decode_body(Reader& in) {
   return model;
 }
 
+// Feature keys are already hashes (with the low bit forced on), so their high bits index the
+// table directly.
+std::size_t slot_of(std::uint64_t key, std::size_t mask) {
+  return (key >> 20) & mask;
+}
+
 }  // namespace
 
 void FeatureTable::assign(std::size_t labels, const std::vector<std::uint64_t>& keys,
@@ -230,7 +236,7 @@ void FeatureTable::assign(std::size_t labels, const std::vector<std::uint64_t>& 
   keys_.assign(capacity, 0);
   rows_.assign(capacity * labels, 0.0F);
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    std::size_t slot = tagging::mix(keys[i]) & (capacity - 1);
+    std::size_t slot = slot_of(keys[i], capacity - 1);
     while (keys_[slot] != 0) {
       slot = (slot + 1) & (capacity - 1);
     }
@@ -242,7 +248,7 @@ void FeatureTable::assign(std::size_t labels, const std::vector<std::uint64_t>& 
 
 const float* FeatureTable::find(std::uint64_t key) const {
   const std::size_t mask = keys_.size() - 1;
-  for (std::size_t slot = tagging::mix(key) & mask;; slot = (slot + 1) & mask) {
+  for (std::size_t slot = slot_of(key, mask);; slot = (slot + 1) & mask) {
     if (keys_[slot] == key) {
       return &rows_[slot * labels_];
     }
