@@ -150,10 +150,14 @@ void Tagger::tag(std::string_view text, std::span<const Token> tokens,
   best_labels(width, model.start.data(), model.transitions.data(), emissions.data(), tokens.size(),
               labels, back);
 
-  // Runs of one label become one entity.
+  // Runs of one label become one entity. Only addresses go on across a line break; a name at
+  // the end of one line and a word at the start of the next are two things.
   for (std::size_t i = 0; i < labels.size();) {
     std::size_t j = i;
-    while (j + 1 < labels.size() && labels[j + 1] == labels[i]) {
+    const bool multiline =
+        labels[i] != 0 && model.types[labels[i] - 1] == EntityType::kStreetAddress;
+    while (j + 1 < labels.size() && labels[j + 1] == labels[i] &&
+           (multiline || !tokens[j + 1].line_start)) {
       ++j;
     }
     if (labels[i] != 0) {
