@@ -1,6 +1,7 @@
 // Internal to the tagger: how a token becomes hashed features, shared by training and tagging
 // so the two can never disagree. Changing any feature changes kFeatureVersion, which the model
-// file records; a model made with other features is refused.
+// file records; a model made with other features is refused. Pure functions over their
+// arguments (describe() keeps thread-local scratch); thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // Internal to the tagger: the model in memory (labels, transition and feature weights, the
-// dictionary) and its file format. See tagger.h for what the model does.
+// dictionary) and its file format. See tagger.h for what the model does. A Model is immutable
+// once built and read from any thread.
 //
 // File layout, little-endian:
 //   "SWYDTAG1"                         magic, 8 bytes

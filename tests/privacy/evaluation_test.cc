@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "scanner_fixture.h"
+#include "test_values.h"
 
 namespace switchyard::privacy {
 namespace {
 
-std::string write_dataset(std::string_view contents) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "privacy_dataset.jsonl").string();
+std::string write_dataset(std::string_view name, std::string_view contents) {
+  const std::string path = testing::temp_path(name);
   std::ofstream(path) << contents;
   return path;
 }
@@ -20,11 +20,13 @@ std::string write_dataset(std::string_view contents) {
 TEST(DatasetTest, ConvertsCodePointOffsetsToBytes) {
   // "Szöllösy" has two two-byte letters, so byte offsets run ahead of code points.
   const std::string path = write_dataset(
+      "offsets.jsonl",
       R"({"text": "Krisztián Szöllösy, card 4111111111111111", "spans": [)"
       R"({"type": "PERSON", "start": 0, "end": 18, "value": "Krisztián Szöllösy"},)"
       R"({"type": "CREDIT_CARD", "start": 25, "end": 41, "value": "4111111111111111"}]})"
       "\n");
   auto records = read_dataset(path);
+  std::filesystem::remove(path);
   ASSERT_TRUE(records.ok()) << records.error();
   ASSERT_EQ(records->size(), 1u);
   const LabelledText& record = (*records)[0];
@@ -37,7 +39,10 @@ TEST(DatasetTest, ConvertsCodePointOffsetsToBytes) {
 }
 
 TEST(DatasetTest, ReportsTheLineOfABadRecord) {
-  auto records = read_dataset(write_dataset("{\"text\": \"a\", \"spans\": []}\nnot json\n"));
+  const std::string path =
+      write_dataset("bad.jsonl", "{\"text\": \"a\", \"spans\": []}\nnot json\n");
+  auto records = read_dataset(path);
+  std::filesystem::remove(path);
   ASSERT_FALSE(records.ok());
   EXPECT_NE(records.error().find(":2:"), std::string::npos) << records.error();
 }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "scanner_fixture.h"
+#include "test_values.h"
 
 namespace switchyard::privacy {
 namespace {
@@ -22,7 +23,7 @@ std::string read_bytes(const std::string& path) {
 }
 
 std::string write_temp(const std::string& name, std::string_view bytes) {
-  const std::string path = (fs::temp_directory_path() / name).string();
+  const std::string path = testing::temp_path(name);
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<long>(bytes.size()));
   return path;
 }
@@ -72,15 +73,21 @@ TEST(TaggerTest, ACorruptModelIsRefusedWithAClearError) {
   std::string bytes = read_bytes(default_tagger_path());
   ASSERT_GT(bytes.size(), 1000u);
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5A);
-  auto damaged = Tagger::load(write_temp("privacy_damaged.bin", bytes));
+  const std::string damaged_path = write_temp("damaged.bin", bytes);
+  auto damaged = Tagger::load(damaged_path);
+  fs::remove(damaged_path);
   ASSERT_FALSE(damaged.ok());
   EXPECT_NE(damaged.error().find("checksum"), std::string::npos) << damaged.error();
 
-  auto truncated = Tagger::load(write_temp("privacy_truncated.bin", bytes.substr(0, 10)));
+  const std::string truncated_path = write_temp("truncated.bin", bytes.substr(0, 10));
+  auto truncated = Tagger::load(truncated_path);
+  fs::remove(truncated_path);
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.error().find("truncated"), std::string::npos) << truncated.error();
 
-  auto other = Tagger::load(write_temp("privacy_other.bin", "this is not a model at all"));
+  const std::string other_path = write_temp("other.bin", "this is not a model at all");
+  auto other = Tagger::load(other_path);
+  fs::remove(other_path);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.error().find("magic"), std::string::npos) << other.error();
 
@@ -115,8 +122,8 @@ TEST(TaggerTrainingTest, TrainingIsReproducibleForOneSeed) {
   auto first = Tagger::train(examples, options);
   auto second = Tagger::train(examples, options);
   ASSERT_TRUE(first.ok() && second.ok());
-  const std::string a = write_temp("privacy_first.bin", "");
-  const std::string b = write_temp("privacy_second.bin", "");
+  const std::string a = write_temp("first.bin", "");
+  const std::string b = write_temp("second.bin", "");
   ASSERT_TRUE(first->save(a).ok());
   ASSERT_TRUE(second->save(b).ok());
   EXPECT_EQ(read_bytes(a), read_bytes(b));
@@ -129,6 +136,8 @@ TEST(TaggerTrainingTest, TrainingIsReproducibleForOneSeed) {
   tokenize(text, tokens);
   std::vector<Entity> out;
   loaded->tag(text, tokens, out);
+  fs::remove(a);
+  fs::remove(b);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(text.substr(out[0].begin, out[0].size()), "Kevin Ward");
 }

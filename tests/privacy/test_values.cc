@@ -1,5 +1,8 @@
 #include "test_values.h"
 
+#include <filesystem>
+#include <unistd.h>
+
 namespace switchyard::privacy::testing {
 
 std::string with_luhn_digit(std::string_view body) {
@@ -87,6 +90,12 @@ std::string base64url(std::string_view bytes) {
     out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
   }
   return out;
+}
+
+std::string temp_path(std::string_view name) {
+  const std::string file =
+      "switchyard_privacy_" + std::to_string(getpid()) + "_" + std::string(name);
+  return (std::filesystem::temp_directory_path() / file).string();
 }
 
 }  // namespace switchyard::privacy::testing

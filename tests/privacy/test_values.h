@@ -34,4 +34,8 @@ std::string random_chars(
 
 std::string base64url(std::string_view bytes);
 
+// A path in the temporary directory that no other test process uses: `name` with this
+// process's id, so suites run side by side never share a file.
+std::string temp_path(std::string_view name);
+
 }  // namespace switchyard::privacy::testing
