@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/model_command.h"
+#include "app/privacy_command.h"
 #include "app/serve.h"
 
 namespace switchyard::app {
@@ -37,6 +38,8 @@ int run_cli(int argc, char** argv) {
   ModelVocabOptions model_vocab_options;
   const ModelCommands model_commands = add_model_commands(
       app, model_init_options, model_lora_options, model_train_options, model_vocab_options);
+  PrivacyOptions privacy_options;
+  const PrivacyCommands privacy_commands = add_privacy_commands(app, privacy_options);
 
   try {
     app.parse(argc, argv);
@@ -57,6 +60,15 @@ int run_cli(int argc, char** argv) {
   }
   if (model_commands.vocab->parsed()) {
     return model_vocab(model_vocab_options);
+  }
+  if (privacy_commands.train->parsed()) {
+    return privacy_train(privacy_options);
+  }
+  if (privacy_commands.eval->parsed()) {
+    return privacy_eval(privacy_options);
+  }
+  if (privacy_commands.scan->parsed()) {
+    return privacy_scan(privacy_options);
   }
   return check_config(config_file);
 }
