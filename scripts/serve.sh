@@ -3,5 +3,5 @@
 # e.g. scripts/serve.sh --config switchyard.toml --listen 0.0.0.0:8080
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh switchyard
+scripts/setup.sh switchyard demo_model
 exec build/src/switchyard serve "$@"

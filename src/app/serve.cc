@@ -1,6 +1,7 @@
 #include "app/serve.h"
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -17,9 +18,20 @@ namespace {
 constexpr int kExitConfigError = 2;
 constexpr int kExitStartError = 1;
 
+// The demo model the build makes (scripts/make-demo-model.sh), when it is there.
+std::optional<std::string> built_demo_model() {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(SWITCHYARD_DEMO_MODEL, error)) {
+    return std::string(SWITCHYARD_DEMO_MODEL);
+  }
+  log::get("config")->warn("the demo model {} has not been built (scripts/setup.sh builds it)",
+                           SWITCHYARD_DEMO_MODEL);
+  return std::nullopt;
+}
+
 Result<config::Config, std::string> load(const ServeOptions& options) {
   if (!options.config_file) {
-    return config::default_config();
+    return config::default_config(built_demo_model());
   }
   return config::load_file(*options.config_file, config::process_env());
 }

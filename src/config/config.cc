@@ -30,9 +30,18 @@ const ProviderConfig* Config::find_provider(std::string_view name) const {
   return it == providers.end() ? nullptr : &*it;
 }
 
-Config default_config() {
+Config default_config(const std::optional<std::string>& demo_model_path) {
   Config config;
   config.source = "<built-in default>";
+  if (demo_model_path) {
+    ModelConfig demo{.name = std::string(kDemoModelName),
+                     .provider = std::string(kLocalProvider),
+                     .capabilities = static_cast<std::uint8_t>(
+                         static_cast<std::uint8_t>(Capability::kChat) |
+                         static_cast<std::uint8_t>(Capability::kStreaming))};
+    demo.local.path = *demo_model_path;
+    config.models.push_back(std::move(demo));
+  }
   return config;
 }
 

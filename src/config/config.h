@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -114,8 +115,13 @@ struct Config {
   const ProviderConfig* find_provider(std::string_view name) const;
 };
 
-// The configuration `switchyard serve` runs with when no file is given.
-Config default_config();
+// The public name of the demo model the built-in default serves.
+inline constexpr std::string_view kDemoModelName = "switchyard-demo";
+
+// The configuration `switchyard serve` runs with when no file is given: the server's
+// defaults and, when `demo_model_path` is given, the demo model served in-process as
+// "switchyard-demo" (chat and streaming).
+Config default_config(const std::optional<std::string>& demo_model_path);
 
 // Parses a capability name ("chat", "tools", ...); nullopt when unknown.
 std::optional<Capability> parse_capability(std::string_view name);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <common.h>
 #include <memory>
+#include <numbers>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -27,8 +29,9 @@ namespace {
 
 constexpr std::string_view kTrainedSuffix = ".trained.tmp";
 constexpr std::string_view kF32Suffix = ".f32.tmp";
-// The learning rate falls linearly from its start to this share of it by the last epoch.
-constexpr float kFinalLearningRateShare = 0.1F;
+// Share of the steps spent warming the learning rate up, and the share of the peak it ends at.
+constexpr double kWarmupShare = 0.05;
+constexpr double kFinalShare = 0.05;
 
 struct DatasetDeleter {
   void operator()(ggml_opt_dataset_t dataset) const { ggml_opt_dataset_free(dataset); }
@@ -139,19 +142,30 @@ Result<llama_context_ptr, std::string> make_context(llama_model* model,
   return context;
 }
 
+// The learning rate per optimizer step: a linear warm-up over the first steps (AdamW's early
+// steps are large, and a small model without gradient clipping diverges at a useful rate
+// without it), then a cosine fall to a small share of the peak. ggml asks before every step.
 struct Schedule {
-  float start = 0;
+  float peak = 0;
+  uint64_t steps = 1;  // in the whole run
+  uint64_t step = 0;   // steps asked for so far
   uint32_t epoch = 0;  // from 0
   uint32_t epochs = 1;
 };
 
 ggml_opt_optimizer_params scheduled_parameters(void* user_data) {
-  const auto& schedule = *static_cast<const Schedule*>(user_data);
+  auto& schedule = *static_cast<Schedule*>(user_data);
+  const double step = static_cast<double>(std::min(schedule.step++, schedule.steps));
+  const double warmup = std::max(1.0, kWarmupShare * static_cast<double>(schedule.steps));
+  double share = 1.0;
+  if (step < warmup) {
+    share = (step + 1) / warmup;
+  } else {
+    const double progress = (step - warmup) / std::max(1.0, schedule.steps - warmup);
+    share = kFinalShare + (1.0 - kFinalShare) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  }
   ggml_opt_optimizer_params params = ggml_opt_get_default_optimizer_params(nullptr);
-  const float progress = schedule.epochs > 1 ? static_cast<float>(schedule.epoch) /
-                                                   static_cast<float>(schedule.epochs - 1)
-                                             : 0.0F;
-  params.adamw.alpha = schedule.start * (1.0F - (1.0F - kFinalLearningRateShare) * progress);
+  params.adamw.alpha = static_cast<float>(schedule.peak * share);
   params.adamw.wd = 0.0F;
   return params;
 }
@@ -249,7 +263,9 @@ Result<TrainSummary, std::string> train_chat_model(const TrainOptions& options,
   const DatasetPtr dataset(
       common_opt_dataset_init(context->get(), *stream, static_cast<int64_t>(window)));
 
-  Schedule schedule{.start = options.learning_rate,
+  Schedule schedule{.peak = options.learning_rate,
+                    .steps = static_cast<uint64_t>(ggml_opt_dataset_ndata(dataset.get())) *
+                             std::max<uint32_t>(options.epochs, 1),
                     .epochs = std::max<uint32_t>(options.epochs, 1)};
   llama_opt_init(context->get(), model->get(),
                  {.n_ctx_train = 0,

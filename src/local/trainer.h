@@ -23,7 +23,7 @@ struct TrainOptions {
   std::string corpus_path;  // JSON Lines, one {"messages": [{"role", "content"}, ...]} a line
   std::string out_path;     // replaced if present
   uint32_t epochs = 40;
-  float learning_rate = 1e-3F;  // AdamW's, decayed linearly to a tenth over the epochs
+  float learning_rate = 1e-3F;  // AdamW peak: warmed up over 5% of steps, then a cosine fall
   uint32_t context = 256;       // tokens per training window
   uint32_t threads = 0;         // 0: every hardware thread
   uint32_t repeats = 4;         // the corpus is laid out this many times, shuffled each time
