@@ -71,12 +71,14 @@ Result<std::vector<llama_token>, std::string> tokenize_conversation(
   return common_tokenize(context, text, /*add_special=*/true, /*parse_special=*/true);
 }
 
-// `repeats` shuffled copies of the corpus, end to end: windows then cross conversation
-// boundaries at different places each time, and every conversation starts a window somewhere.
-Result<std::vector<llama_token>, std::string> lay_out(llama_context* context,
-                                                      const std::vector<Conversation>& corpus,
-                                                      const TrainOptions& options,
-                                                      uint64_t& tokens_once) {
+// `repeats` shuffled copies of the corpus, end to end, and where each conversation starts.
+struct Layout {
+  std::vector<llama_token> tokens;
+  std::vector<std::size_t> starts;
+};
+
+Result<Layout, std::string> lay_out(llama_context* context, const std::vector<Conversation>& corpus,
+                                    const TrainOptions& options, uint64_t& tokens_once) {
   std::vector<std::vector<llama_token>> tokenized;
   tokens_once = 0;
   for (const auto& conversation : corpus) {
@@ -90,14 +92,49 @@ Result<std::vector<llama_token>, std::string> lay_out(llama_context* context,
   std::vector<std::size_t> order(tokenized.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::mt19937_64 random(options.seed);
-  std::vector<llama_token> stream;
+  Layout layout;
   for (uint32_t pass = 0; pass < std::max<uint32_t>(options.repeats, 1); ++pass) {
     std::shuffle(order.begin(), order.end(), random);
     for (const std::size_t index : order) {
-      stream.insert(stream.end(), tokenized[index].begin(), tokenized[index].end());
+      layout.starts.push_back(layout.tokens.size());
+      layout.tokens.insert(layout.tokens.end(), tokenized[index].begin(), tokenized[index].end());
     }
   }
-  return stream;
+  return layout;
+}
+
+// Training windows that each begin at a conversation's first token, as every request does at
+// inference: a model trained on windows cut anywhere rarely sees a conversation at position 0
+// and answers fresh prompts badly. A window runs on through the following conversations; the
+// one it cuts off starts the next window. Labels are the tokens shifted by one.
+std::vector<std::size_t> window_starts(const Layout& layout, std::size_t window) {
+  std::vector<std::size_t> starts;
+  std::size_t next = 0;  // index into layout.starts
+  while (next < layout.starts.size() && layout.starts[next] + window < layout.tokens.size()) {
+    const std::size_t begin = layout.starts[next];
+    starts.push_back(begin);
+    std::size_t cut = next + 1;
+    while (cut + 1 < layout.starts.size() && layout.starts[cut + 1] < begin + window) {
+      ++cut;
+    }
+    next = cut;
+  }
+  return starts;
+}
+
+DatasetPtr make_dataset(const Layout& layout, std::size_t window) {
+  const std::vector<std::size_t> starts = window_starts(layout, window);
+  const auto length = static_cast<int64_t>(window);
+  DatasetPtr dataset(ggml_opt_dataset_init(GGML_TYPE_I32, GGML_TYPE_I32, length, length,
+                                           static_cast<int64_t>(starts.size()), 1));
+  auto* data = static_cast<llama_token*>(ggml_opt_dataset_data(dataset.get())->data);
+  auto* labels = static_cast<llama_token*>(ggml_opt_dataset_labels(dataset.get())->data);
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const llama_token* from = layout.tokens.data() + starts[i];
+    std::copy(from, from + window, data + i * window);
+    std::copy(from + 1, from + window + 1, labels + i * window);
+  }
+  return dataset;
 }
 
 // Weights must be writable host memory (no mmap, no repacked buffers), and the KV cache F32:
@@ -252,16 +289,14 @@ Result<TrainSummary, std::string> train_chat_model(const TrainOptions& options,
   }
 
   TrainSummary summary{.conversations = static_cast<uint32_t>(corpus->size())};
-  auto stream = lay_out(context->get(), *corpus, options, summary.tokens);
+  auto layout = lay_out(context->get(), *corpus, options, summary.tokens);
   const auto window = static_cast<std::size_t>(llama_n_ctx(context->get()));
-  if (!stream || stream->size() < 2 * window + 1) {
-    return fail(stream ? fmt::format("the corpus is too short: {} tokens, at least {} needed",
-                                     stream->size(), 2 * window + 1)
-                       : std::move(stream).error());
+  if (!layout || layout->tokens.size() < 2 * window + 1) {
+    return fail(layout ? fmt::format("the corpus is too short: {} tokens, at least {} needed",
+                                     layout->tokens.size(), 2 * window + 1)
+                       : std::move(layout).error());
   }
-  // Windows side by side, not overlapping: the shuffled repeats already vary where they cut.
-  const DatasetPtr dataset(
-      common_opt_dataset_init(context->get(), *stream, static_cast<int64_t>(window)));
+  const DatasetPtr dataset = make_dataset(*layout, window);
 
   Schedule schedule{.peak = options.learning_rate,
                     .steps = static_cast<uint64_t>(ggml_opt_dataset_ndata(dataset.get())) *

@@ -6,16 +6,22 @@
 // HTTP. Binaries come from the environment (SWITCHYARD_BIN, FAKE_UPSTREAM_BIN) so that CTest
 // can hand over the ones it just built.
 
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
 import OpenAI from "openai";
+
+import {
+  STARTUP_TIMEOUT_MS,
+  describeFailure,
+  startProcess,
+  stopProcess,
+  waitForPortFile,
+} from "./processes.mjs";
 
 const FAKE_REPLY = "This is a fake reply.";
 const UPSTREAM_KEY = "upstream-secret";
@@ -25,14 +31,9 @@ const MODEL_NAMES = ["chat-model", "embed-model", "broken-model", "limited-model
 const DEFAULT_EMBEDDING_LENGTH = 8;
 // Float32 keeps about 7 significant digits; the fake's vectors have unit length.
 const FLOAT32_TOLERANCE = 1e-6;
-const STARTUP_TIMEOUT_MS = 15_000;
-const EXIT_TIMEOUT_MS = 20_000;
-const POLL_INTERVAL_MS = 50;
 const CLIENT_TIMEOUT_MS = 10_000;
 // Kept well under EXIT_TIMEOUT_MS so a slow drain shows up as a drain problem, not a hang.
 const DRAIN_TIMEOUT_MS = 5_000;
-// How much of a child's output to keep for failure messages.
-const MAX_LOG_CHARS = 64 * 1024;
 
 const WEATHER_QUESTION = "What is the weather in Oslo?";
 const WEATHER_TOOL = {
@@ -56,40 +57,6 @@ let upstreamPort;
 let gatewayPort;
 let client;
 
-// A started child process. Its stderr, and its stdout unless the caller reads that itself, are
-// kept for failure messages. `exited` resolves once it is gone, also when it never started.
-function startProcess(label, binVariable, args, env, { keepStdout = true } = {}) {
-  const bin = process.env[binVariable];
-  assert.ok(bin, `${label}: set ${binVariable} to the path of its binary`);
-  const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const proc = { label, child, log: "", exit: null };
-  proc.keep = (text) => {
-    proc.log = (proc.log + text).slice(-MAX_LOG_CHARS);
-  };
-  child.stderr.on("data", (data) => proc.keep(data.toString()));
-  if (keepStdout) {
-    child.stdout.on("data", (data) => proc.keep(data.toString()));
-  }
-  proc.exited = new Promise((resolve) => {
-    child.on("exit", (code, signal) => resolve({ code, signal }));
-    child.on("error", (err) => {
-      proc.keep(`\n${err.message}`);
-      if (child.pid === undefined) {
-        resolve({ code: null, signal: null, error: err.message });
-      }
-    });
-  }).then((exit) => {
-    proc.exit = exit;
-    return exit;
-  });
-  return proc;
-}
-
-function describeFailure(proc, what) {
-  const status = proc.exit ? ` (exited: ${JSON.stringify(proc.exit)})` : "";
-  return `${proc.label}: ${what}${status}\n--- ${proc.label} output ---\n${proc.log}`;
-}
-
 // Resolves with the fake upstream's port from its `listening on 127.0.0.1:PORT` line.
 function readListeningPort(proc) {
   return new Promise((resolve, reject) => {
@@ -109,23 +76,6 @@ function readListeningPort(proc) {
       }
     });
   });
-}
-
-// Polls the port file until it holds a port number followed by a newline.
-async function waitForPortFile(proc, path) {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (proc.exit) {
-      throw new Error(describeFailure(proc, "exited before writing its port file"));
-    }
-    const text = await readFile(path, "utf8").catch(() => "");
-    const match = /^(\d+)\n$/.exec(text);
-    if (match) {
-      return Number(match[1]);
-    }
-    await sleep(POLL_INTERVAL_MS);
-  }
-  throw new Error(describeFailure(proc, `no port in ${path} within 15 s`));
 }
 
 function gatewayConfig(port, localModelPath) {
@@ -171,22 +121,6 @@ function gatewayConfig(port, localModelPath) {
 
 function makeClient(apiKey, baseURL = `http://127.0.0.1:${gatewayPort}/v1`) {
   return new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS });
-}
-
-// Sends SIGTERM and waits for the exit; SIGKILL if it does not come in time.
-async function stopProcess(proc) {
-  if (!proc.exit) {
-    proc.child.kill("SIGTERM");
-  }
-  // Unreferenced, so a pending timer never holds the runner open once the child is gone.
-  const timedOut = sleep(EXIT_TIMEOUT_MS, null, { ref: false });
-  const exit = await Promise.race([proc.exited, timedOut]);
-  if (exit === null) {
-    proc.child.kill("SIGKILL");
-    await proc.exited;
-    throw new Error(describeFailure(proc, "did not exit within 20 s of SIGTERM"));
-  }
-  return exit;
 }
 
 // If the runner dies mid-run, take the children with it.

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <stdlib.h>  // mkdtemp
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 
 #include "local/backend.h"
 #include "local/model_metadata.h"
+#include "temporary_directory.h"
 
 namespace switchyard::local {
 namespace {
@@ -21,26 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int32_t kLlamaSpmTokens = 32000;
-
-// A folder of its own under the system temporary directory, removed with its contents.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "switchyard-model-XXXXXX").string();
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-
-  std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
