@@ -19,8 +19,9 @@ readonly llama_version="3.21.1"
 
 # The shape and the training schedule. Changing any of them changes the cache key (this file
 # is part of it).
-readonly SHAPE=(--layers 4 --embd 128 --heads 4 --kv-heads 2 --ff 384 --ctx 512 --seed 7)
-readonly TRAINING=(--epochs 60 --lr 1e-3 --ctx 256 --repeats 4 --seed 0 --threads 2 --type f16)
+readonly SHAPE=(--layers 4 --embd 128 --heads 4 --kv-heads 2 --ff 384 --ctx 512 --seed 7
+  --embedding-stddev 1)
+readonly TRAINING=(--epochs 150 --lr 1e-3 --ctx 256 --repeats 4 --seed 0 --threads 2 --type f16)
 
 inputs=(
   "$root/models/demo/corpus.jsonl" "$root/scripts/make-demo-model.sh"

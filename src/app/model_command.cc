@@ -45,6 +45,7 @@ Result<local::ModelShape, std::string> shape_from(const ModelInitOptions& option
   shape->ctx = options.ctx.value_or(shape->ctx);
   shape->vocab_file = options.vocab.value_or(shape->vocab_file);
   shape->seed = options.seed.value_or(shape->seed);
+  shape->embedding_stddev = options.embedding_stddev.value_or(shape->embedding_stddev);
   if (options.type) {
     const auto type = local::parse_weight_type(*options.type);
     if (!type) {
@@ -111,6 +112,9 @@ ModelCommands add_model_commands(CLI::App& app, ModelInitOptions& options,
                    "Tokenizer: llama-spm, llama-bpe, qwen2, gpt-2, phi-3 ... or a GGUF path");
   init->add_option("--type", options.type, "Weight type: f32 (default), f16, q8_0 or q4_0");
   init->add_option("--seed", options.seed, "Seed of the random weights (default 0)");
+  init->add_option("--embedding-stddev", options.embedding_stddev,
+                   "Spread of the token embeddings (default 0.02; about 1 for a model to train)")
+      ->check(CLI::PositiveNumber);
 
   auto* lora = model->add_subcommand(
       "lora", "Write a LoRA adapter with random weights for models of the given shape");

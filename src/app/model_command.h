@@ -22,6 +22,7 @@ struct ModelInitOptions {
   std::optional<std::string> vocab;  // short name or path
   std::optional<std::string> type;   // f32, f16, q8_0, q4_0
   std::optional<uint64_t> seed;
+  std::optional<float> embedding_stddev;
 };
 
 // `switchyard model lora`: a random LoRA adapter for models of a given shape.

@@ -32,6 +32,12 @@ constexpr std::string_view kF32Suffix = ".f32.tmp";
 // Initialisation scale of GPT-2 and Llama: keeps activations and logits in a sane range at any
 // depth we make.
 constexpr float kWeightStddev = 0.02F;
+constexpr std::string_view kTokenEmbeddingName = "token_embd.weight";
+
+struct FillSettings {
+  uint64_t seed = 0;
+  float embedding_stddev = 0;
+};
 
 struct NamedType {
   std::string_view name;
@@ -98,10 +104,13 @@ TensorKind tensor_kind(std::string_view name) {
   return name.ends_with("_norm.weight") ? TensorKind::kNorm : TensorKind::kWeight;
 }
 
-void fill_values(TensorKind kind, std::string_view name, uint64_t seed, std::span<float> values) {
+void fill_values(TensorKind kind, std::string_view name, const FillSettings& settings,
+                 std::span<float> values) {
   switch (kind) {
     case TensorKind::kWeight:
-      fill_random_normal(values, kWeightStddev, seed, stable_hash(name));
+      fill_random_normal(values,
+                         name == kTokenEmbeddingName ? settings.embedding_stddev : kWeightStddev,
+                         settings.seed, stable_hash(name));
       return;
     case TensorKind::kBias:
       std::fill(values.begin(), values.end(), 0.0F);
@@ -115,7 +124,7 @@ void fill_values(TensorKind kind, std::string_view name, uint64_t seed, std::spa
 
 // What the tensor callback needs; lives on make_model's stack for the length of the build.
 struct FillContext {
-  uint64_t seed = 0;
+  FillSettings settings;
   gguf_context* file = nullptr;  // receives each tensor that goes in the output, in fill order
   uint64_t parameters = 0;
 };
@@ -129,10 +138,10 @@ void fill_tensor(ggml_tensor* tensor, void* user_data) {
   const TensorKind kind = tensor_kind(name);
   const auto count = static_cast<size_t>(ggml_nelements(tensor));
   if (ggml_backend_buffer_is_host(tensor->buffer)) {
-    fill_values(kind, name, fill.seed, {static_cast<float*>(tensor->data), count});
+    fill_values(kind, name, fill.settings, {static_cast<float*>(tensor->data), count});
   } else {
     std::vector<float> staging(count);
-    fill_values(kind, name, fill.seed, staging);
+    fill_values(kind, name, fill.settings, staging);
     ggml_backend_tensor_set(tensor, staging.data(), 0, ggml_nbytes(tensor));
   }
 
@@ -146,11 +155,11 @@ void fill_tensor(ggml_tensor* tensor, void* user_data) {
 // llama_model_save_to_file is not used: it rebuilds the key-values from the loaded model and
 // drops tokenizer.chat_template. Writing our own key-values with the model's tensors keeps
 // them exactly. Returns the number of parameters written.
-Result<uint64_t, std::string> write_f32_model(gguf_context* metadata, uint64_t seed,
+Result<uint64_t, std::string> write_f32_model(gguf_context* metadata, const FillSettings& settings,
                                               const std::string& path) {
   const gguf_context_ptr file(gguf_init_empty());
   gguf_set_kv(file.get(), metadata);
-  FillContext fill{.seed = seed, .file = file.get()};
+  FillContext fill{.settings = settings, .file = file.get()};
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = 0;
   const llama_model_ptr model(llama_model_init_from_user(metadata, &fill_tensor, &fill, params));
@@ -282,7 +291,9 @@ Result<ModelSummary, std::string> make_model(const ModelShape& shape, const std:
 
   ensure_backend();
   const TemporaryFile f32_file(out_path + std::string(kF32Suffix));
-  auto parameters = write_f32_model(metadata->get(), shape.seed, f32_file.path());
+  auto parameters = write_f32_model(
+      metadata->get(), {.seed = shape.seed, .embedding_stddev = shape.embedding_stddev},
+      f32_file.path());
   if (!parameters) {
     return fail(std::move(parameters).error());
   }

@@ -40,6 +40,10 @@ struct ModelShape {
   std::string vocab_file = "llama-spm";
   WeightType type = WeightType::kF32;
   uint64_t seed = 0;
+  // Of the token embeddings. llama.cpp's training leaves them as they are, so a model that is
+  // to be trained wants them large (about 1): at 0.02 the token a position holds is a faint
+  // signal in the residual stream once the trained layers' outputs grow.
+  float embedding_stddev = 0.02F;
 };
 
 struct ModelSummary {

@@ -55,6 +55,7 @@ class TrainerTest : public ::testing::Test {
     ASSERT_TRUE(make_vocab(texts, 1, directory_.file("vocab.gguf")));
     ModelShape shape;
     shape.vocab_file = directory_.file("vocab.gguf");
+    shape.embedding_stddev = 1.0F;  // as for any model that is to be trained
     ASSERT_TRUE(make_model(shape, base()));
     options_ = {.base_path = base(),
                 .corpus_path = corpus(),
