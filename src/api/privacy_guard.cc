@@ -1,0 +1,82 @@
+#include "api/privacy_guard.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace switchyard::api {
+namespace {
+
+using bhttp_status = boost::beast::http::status;
+
+// A scan that throws (out of memory, a bug in a rule) must not let the request through: it
+// counts as undecided, and undecided requests stay local.
+privacy::Decision scan_and_decide(const privacy::Scanner& scanner, const PreparedRequest& prepared,
+                                  const privacy::ClassActions& actions,
+                                  privacy::Findings& findings) {
+  try {
+    findings = scanner.scan_request(prepared.body);
+  } catch (const std::exception&) {
+    findings = {};
+    return privacy::undecided();
+  }
+  return privacy::decide(findings, actions);
+}
+
+ApiError blocked(const privacy::Decision& decision) {
+  return {.status = bhttp_status::bad_request,
+          .message = fmt::format(
+              "the privacy policy blocks this request: it contains {}; remove those values",
+              privacy::describe_counts(decision)),
+          .code = "privacy_blocked"};
+}
+
+ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model) {
+  const std::string reason =
+      decision.deciding_class
+          ? fmt::format("it contains {} data ({})", privacy::name_of(*decision.deciding_class),
+                        privacy::describe_counts(decision))
+          : std::string("the privacy scan could not finish");
+  return {.status = bhttp_status::forbidden,
+          .message = fmt::format(
+              "the privacy policy keeps this request on our own hardware because {}; the model "
+              "'{}' runs at provider '{}', outside it: choose a local model",
+              reason, model.name, model.provider),
+          .code = "privacy_local_only",
+          .param = "model"};
+}
+
+}  // namespace
+
+PrivacyOutcome apply_privacy(PreparedRequest& prepared, const privacy::Scanner* scanner,
+                             const config::PrivacyConfig& policy) {
+  PrivacyOutcome outcome;
+  if (scanner == nullptr) {
+    return outcome;
+  }
+  privacy::Findings findings;
+  outcome.decision = scan_and_decide(*scanner, prepared, policy.actions, findings);
+  prepared.privacy = privacy::describe(outcome.decision);
+
+  const bool local = prepared.model->on_our_hardware;
+  switch (outcome.decision.action) {
+    case privacy::Action::kBlock:
+      outcome.refusal = blocked(outcome.decision);
+      break;
+    case privacy::Action::kLocalOnly:
+      if (!local) {
+        outcome.refusal = kept_local(outcome.decision, *prepared.model);
+      }
+      break;
+    case privacy::Action::kPseudonymize:
+    case privacy::Action::kAllow:
+      // Classes whose own action is allow keep their values even when others are replaced.
+      if (!local) {
+        privacy::pseudonymize(prepared.body, findings, policy.actions, outcome.vault);
+      }
+      break;
+  }
+  return outcome;
+}
+
+}  // namespace switchyard::api
