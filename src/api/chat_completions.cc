@@ -162,7 +162,7 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     request_stream_usage(prepared->body);
   }
   // Before anything is sent: a refused request never reaches the provider.
-  PrivacyOutcome guard = apply_privacy(*prepared, context.scanner, context.config.privacy);
+  PrivacyOutcome guard = apply_privacy(*prepared, context, exchange.request());
   if (guard.refusal) {
     co_await respond_error(exchange, *guard.refusal, prepared->privacy);
     log_request(exchange, *prepared->model, *guard.refusal->code, std::nullopt, started,

@@ -82,12 +82,14 @@ Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config,
                  std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
-                 std::shared_ptr<const privacy::Scanner> scanner)
+                 std::shared_ptr<const privacy::Scanner> scanner,
+                 std::shared_ptr<privacy::VaultStore> conversations)
     : config_(std::move(config)),
       providers_(std::move(providers)),
       scanner_(std::move(scanner)),
+      conversations_(std::move(conversations)),
       server_(server),
-      proxy_context_{*config_, *providers_, scanner_.get()} {}
+      proxy_context_{*config_, *providers_, scanner_.get(), conversations_.get()} {}
 
 http::Awaitable<void> Gateway::handle(http::Exchange& exchange) {
   const auto& request = exchange.request();
@@ -166,7 +168,10 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
                                           const http::EndpointCache& endpoints,
                                           const providers::LocalEngines& engines,
                                           std::shared_ptr<const privacy::Scanner> scanner) {
-  return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner)](
+  // One store for all threads: a conversation's turns may arrive on any of them.
+  auto conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{});
+  return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner),
+          conversations = std::move(conversations)](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
@@ -174,7 +179,8 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
       log::get("api")->critical("provider setup failed: {}", registry.error());
       std::abort();
     }
-    return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner);
+    return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner,
+                                     conversations);
   };
 }
 

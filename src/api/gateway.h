@@ -14,6 +14,7 @@
 #include "http/exchange.h"
 #include "http/server.h"
 #include "privacy/scanner.h"
+#include "privacy/vault_store.h"
 #include "providers/registry.h"
 
 namespace switchyard::api {
@@ -23,7 +24,8 @@ class Gateway final : public http::Handler {
   // `scanner` is null when the privacy guard is off.
   Gateway(std::shared_ptr<const config::Config> config,
           std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
-          std::shared_ptr<const privacy::Scanner> scanner);
+          std::shared_ptr<const privacy::Scanner> scanner,
+          std::shared_ptr<privacy::VaultStore> conversations);
 
   http::Awaitable<void> handle(http::Exchange& exchange) override;
 
@@ -34,6 +36,7 @@ class Gateway final : public http::Handler {
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<providers::Registry> providers_;
   std::shared_ptr<const privacy::Scanner> scanner_;
+  std::shared_ptr<privacy::VaultStore> conversations_;
   const http::ServerState& server_;
   ProxyContext proxy_context_;
 };

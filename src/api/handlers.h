@@ -9,6 +9,7 @@
 #include "http/error_response.h"
 #include "http/exchange.h"
 #include "privacy/scanner.h"
+#include "privacy/vault_store.h"
 #include "providers/registry.h"
 
 namespace switchyard::api {
@@ -17,7 +18,8 @@ namespace switchyard::api {
 struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
-  const privacy::Scanner* scanner = nullptr;  // null: the privacy guard is off
+  const privacy::Scanner* scanner = nullptr;     // null: the privacy guard is off
+  privacy::VaultStore* conversations = nullptr;  // shared by every I/O thread; thread-safe
 };
 
 // The response header that reports the privacy action and the entity counts.

@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "common/hash.h"
+
 namespace switchyard::api {
 namespace {
 
 using bhttp_status = boost::beast::http::status;
+
+constexpr std::size_t kMaxConversationId = 128;
 
 // A scan that throws (out of memory, a bug in a rule) must not let the request through: it
 // counts as undecided, and undecided requests stay local.
@@ -46,16 +50,42 @@ ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig
           .param = "model"};
 }
 
+// The store's key for the conversation the client names, empty when it names none. Scoped by
+// the credential the client sent, so another client that learns or guesses the id cannot have
+// this conversation's values restored into its own answers.
+Result<std::string, ApiError> conversation_key(const http::Request& request) {
+  const auto id = request[kConversationHeader];
+  if (id.empty()) {
+    return std::string();
+  }
+  if (id.size() > kMaxConversationId) {
+    return fail(ApiError{.status = bhttp_status::bad_request,
+                         .message = fmt::format("the {} header must be at most {} bytes",
+                                                kConversationHeader, kMaxConversationId),
+                         .code = "invalid_value",
+                         .param = std::string(kConversationHeader)});
+  }
+  const auto authorization = request[boost::beast::http::field::authorization];
+  return fmt::format("{}:{}", to_hex(sha256({authorization.data(), authorization.size()})),
+                     std::string_view(id.data(), id.size()));
+}
+
 }  // namespace
 
-PrivacyOutcome apply_privacy(PreparedRequest& prepared, const privacy::Scanner* scanner,
-                             const config::PrivacyConfig& policy) {
+PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& context,
+                             const http::Request& request) {
   PrivacyOutcome outcome;
-  if (scanner == nullptr) {
+  if (context.scanner == nullptr) {
     return outcome;
   }
+  auto conversation = conversation_key(request);
+  if (!conversation) {
+    outcome.refusal = conversation.error();
+    return outcome;
+  }
+  const config::PrivacyConfig& policy = context.config.privacy;
   privacy::Findings findings;
-  outcome.decision = scan_and_decide(*scanner, prepared, policy.actions, findings);
+  outcome.decision = scan_and_decide(*context.scanner, prepared, policy.actions, findings);
   prepared.privacy = privacy::describe(outcome.decision);
 
   const bool local = prepared.model->on_our_hardware;
@@ -71,7 +101,13 @@ PrivacyOutcome apply_privacy(PreparedRequest& prepared, const privacy::Scanner* 
     case privacy::Action::kPseudonymize:
     case privacy::Action::kAllow:
       // Classes whose own action is allow keep their values even when others are replaced.
-      if (!local) {
+      if (local) {
+        break;
+      }
+      if (!conversation->empty() && context.conversations != nullptr) {
+        outcome.vault = context.conversations->pseudonymize(*conversation, prepared.body, findings,
+                                                            policy.actions);
+      } else {
         privacy::pseudonymize(prepared.body, findings, policy.actions, outcome.vault);
       }
       break;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/errors.h"
+#include "api/handlers.h"
 #include "api/proxy.h"
 #include "privacy/policy.h"
 #include "privacy/scanner.h"
@@ -20,10 +21,14 @@ struct PrivacyOutcome {
   std::optional<ApiError> refusal;  // set: answer with it and send nothing upstream
 };
 
+// The request header that names a conversation, so its placeholders last across turns.
+inline constexpr std::string_view kConversationHeader = "x-switchyard-conversation-id";
+
 // Applies the policy to a prepared request. Sets prepared.privacy (the header value) and, for
-// an external model, rewrites prepared.body with placeholders. A model on our own hardware
-// gets the original text. `scanner` is null when the guard is off; the request then passes.
-PrivacyOutcome apply_privacy(PreparedRequest& prepared, const privacy::Scanner* scanner,
-                             const config::PrivacyConfig& policy);
+// an external model, rewrites prepared.body with placeholders: from the conversation's vault
+// when the client names one, else from a vault of this request alone. A model on our own
+// hardware gets the original text. With the guard off (no scanner) the request passes.
+PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& context,
+                             const http::Request& request);
 
 }  // namespace switchyard::api

@@ -229,6 +229,38 @@ TEST_F(PrivacyGuardTest, AnswersWithoutFindingsSayAllow) {
   EXPECT_EQ(response.header("x-switchyard-privacy"), "allow");
 }
 
+TEST_F(PrivacyGuardTest, AConversationKeepsItsPlaceholdersAcrossTurnsPerCredential) {
+  auto turn = [&](const std::string& text, const std::string& credential) {
+    return post_json(gateway_.port(), "/v1/chat/completions", chat_body("echo", text),
+                     {{"x-switchyard-conversation-id", "conversation-1"},
+                      {"authorization", "Bearer " + credential}});
+  };
+  auto sent = [&](std::size_t index) {
+    return text_of(
+        json::parse(upstream_.requests().at(index).body).at("messages").at(0).at("content"));
+  };
+  ASSERT_EQ(turn(fmt::format("Please write to {} today.", kPerson), "a").status, 200);
+  const std::string both = fmt::format("Please write to Grace Hopper and {} today.", kPerson);
+  const auto second = turn(both, "a");
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(sent(1), "Please write to <PERSON_2> and <PERSON_1> today.");
+  EXPECT_EQ(text_of(json::parse(second.body).at("choices").at(0).at("message").at("content")),
+            both);
+
+  // Another credential with the same id gets a conversation of its own.
+  ASSERT_EQ(turn(both, "b").status, 200);
+  EXPECT_EQ(sent(2), "Please write to <PERSON_1> and <PERSON_2> today.");
+  expect_no_value_left();
+}
+
+TEST_F(PrivacyGuardTest, RefusesAnOverlongConversationId) {
+  const auto response =
+      post_json(gateway_.port(), "/v1/chat/completions", chat_body("echo", "hello"),
+                {{"x-switchyard-conversation-id", std::string(129, 'x')}});
+  EXPECT_EQ(response.status, 400) << response.body;
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
 TEST(PrivacyGuardConfigTest, AllowPassesValuesThroughAndDisabledSendsNoHeader) {
   FakeUpstreamOptions options;
   options.api_key = "upstream-key";

@@ -1,9 +1,12 @@
 // Pseudonymization: typed placeholders numbered per type, one placeholder per value across the
-// whole request, rewriting in place back to front, and classes the policy allows left alone.
+// whole request, rewriting in place back to front, and classes the policy allows left alone;
+// and the conversation store, which keeps vaults across turns within its bounds.
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "privacy/vault.h"
+#include "privacy/vault_store.h"
 
 namespace switchyard::privacy {
 namespace {
@@ -88,6 +91,69 @@ TEST(PrivacyVaultTest, RewritesToolCallArguments) {
   Vault vault;
   pseudonymize(request, findings, ClassActions{}, vault);
   EXPECT_EQ(*text_at(request, arguments), R"({"to":"<EMAIL_1>"})");
+}
+
+}  // namespace
+}  // namespace switchyard::privacy
+
+namespace switchyard::privacy {
+namespace {
+
+using Clock = VaultStore::Clock;
+
+class VaultStoreTest : public ::testing::Test {
+ protected:
+  VaultStore make_store(VaultStore::Limits limits) {
+    return VaultStore(limits, [this] { return now_; });
+  }
+
+  // Pseudonymizes "Ask <name>." in `conversation` and returns the rewritten text.
+  std::string ask(VaultStore& store, const std::string& conversation, std::string_view name) {
+    json::object request = request_of(json::serialize(json::object{
+        {"messages",
+         json::array{json::object{{"role", "user"}, {"content", fmt::format("Ask {}.", name)}}}}}));
+    const TextLocation first{.message = 0};
+    Findings findings;
+    findings.findings = {at(request, first, name, EntityType::kPerson)};
+    store.pseudonymize(conversation, request, findings, ClassActions{});
+    return std::string(*text_at(request, first));
+  }
+
+  Clock::time_point now_ = Clock::time_point{} + std::chrono::hours(1);
+};
+
+TEST_F(VaultStoreTest, KeepsPlaceholdersAcrossTurnsOfOneConversation) {
+  VaultStore store = make_store({});
+  EXPECT_EQ(ask(store, "a", "Ada Lovelace"), "Ask <PERSON_1>.");
+  EXPECT_EQ(ask(store, "a", "Alan Turing"), "Ask <PERSON_2>.");
+  EXPECT_EQ(ask(store, "a", "Ada Lovelace"), "Ask <PERSON_1>.");
+  EXPECT_EQ(ask(store, "b", "Alan Turing"), "Ask <PERSON_1>.");
+  EXPECT_EQ(store.size(), 2U);
+}
+
+TEST_F(VaultStoreTest, ForgetsIdleConversations) {
+  VaultStore store = make_store({.idle_timeout = std::chrono::minutes(10)});
+  ask(store, "a", "Ada Lovelace");
+  now_ += std::chrono::minutes(11);
+  EXPECT_EQ(ask(store, "a", "Alan Turing"), "Ask <PERSON_1>.");
+}
+
+TEST_F(VaultStoreTest, DropsTheLeastRecentlyUsedPastTheBound) {
+  VaultStore store = make_store({.max_conversations = 2});
+  ask(store, "a", "Ada Lovelace");
+  ask(store, "b", "Ada Lovelace");
+  ask(store, "a", "Ada Lovelace");  // "b" is now the least recently used
+  ask(store, "c", "Ada Lovelace");
+  EXPECT_EQ(store.size(), 2U);
+  EXPECT_EQ(ask(store, "a", "Alan Turing"), "Ask <PERSON_2>.");
+  EXPECT_EQ(ask(store, "b", "Alan Turing"), "Ask <PERSON_1>.");
+}
+
+TEST_F(VaultStoreTest, StartsAVaultOverPastItsSizeBound) {
+  VaultStore store = make_store({.max_values = 2});
+  ask(store, "a", "Ada Lovelace");
+  ask(store, "a", "Alan Turing");
+  EXPECT_EQ(ask(store, "a", "Grace Hopper"), "Ask <PERSON_1>.");
 }
 
 }  // namespace
