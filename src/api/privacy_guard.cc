@@ -70,6 +70,19 @@ Result<std::string, ApiError> conversation_key(const http::Request& request) {
                      std::string_view(id.data(), id.size()));
 }
 
+// Pseudonymizes the classes whose action says so; classes the policy allows keep their values
+// even in a request where others are replaced. Returns the placeholders to restore.
+privacy::Vault replace_values(PreparedRequest& prepared, const ProxyContext& context,
+                              const std::string& conversation, const privacy::Findings& findings) {
+  const privacy::ClassActions& actions = context.config.privacy.actions;
+  if (!conversation.empty() && context.conversations != nullptr) {
+    return context.conversations->pseudonymize(conversation, prepared.body, findings, actions);
+  }
+  privacy::Vault vault;
+  privacy::pseudonymize(prepared.body, findings, actions, vault);
+  return vault;
+}
+
 }  // namespace
 
 PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& context,
@@ -83,9 +96,9 @@ PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& cont
     outcome.refusal = conversation.error();
     return outcome;
   }
-  const config::PrivacyConfig& policy = context.config.privacy;
   privacy::Findings findings;
-  outcome.decision = scan_and_decide(*context.scanner, prepared, policy.actions, findings);
+  outcome.decision =
+      scan_and_decide(*context.scanner, prepared, context.config.privacy.actions, findings);
   prepared.privacy = privacy::describe(outcome.decision);
 
   const bool local = prepared.model->on_our_hardware;
@@ -99,17 +112,11 @@ PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& cont
       }
       break;
     case privacy::Action::kPseudonymize:
+      if (!local) {
+        outcome.vault = replace_values(prepared, context, *conversation, findings);
+      }
+      break;
     case privacy::Action::kAllow:
-      // Classes whose own action is allow keep their values even when others are replaced.
-      if (local) {
-        break;
-      }
-      if (!conversation->empty() && context.conversations != nullptr) {
-        outcome.vault = context.conversations->pseudonymize(*conversation, prepared.body, findings,
-                                                            policy.actions);
-      } else {
-        privacy::pseudonymize(prepared.body, findings, policy.actions, outcome.vault);
-      }
       break;
   }
   return outcome;

@@ -112,7 +112,7 @@ void log_request(const http::Exchange& exchange, const config::ModelConfig& mode
       "request {} model={} provider={} outcome={} prompt_tokens={} "
       "completion_tokens={} spend_usd={:.6f} ms={:.1f} privacy=\"{}\"",
       exchange.request_id(), model.name, model.provider, outcome, tokens.prompt_tokens,
-      tokens.completion_tokens, spend, elapsed.count(), privacy.empty() ? "off" : privacy);
+      tokens.completion_tokens, spend, elapsed.count(), privacy.empty() ? "not_scanned" : privacy);
 }
 
 }  // namespace switchyard::api
