@@ -1,9 +1,15 @@
 // The privacy policy in front of a fake upstream that records every byte it receives and
 // echoes the last user message back: detected values never reach an external model, the
 // client gets them back in the answer, and what may not leave is refused before any attempt.
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
 
+#include "common/log.h"
 #include "integration/gateway_fixture.h"
 #include "support/test_client.h"
 
@@ -259,6 +265,55 @@ TEST_F(PrivacyGuardTest, RefusesAnOverlongConversationId) {
                 {{"x-switchyard-conversation-id", std::string(129, 'x')}});
   EXPECT_EQ(response.status, 400) << response.body;
   EXPECT_TRUE(upstream_.requests().empty());
+}
+
+// Keeps every line a logger writes, for tests to read while the I/O threads log.
+class CapturingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    lines_.emplace_back(message.payload.data(), message.payload.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::vector<std::string> lines_;  // guarded by the base class's mutex_
+};
+
+TEST_F(PrivacyGuardTest, LogLinesCarryTheActionAndCountsButNeverTheValues) {
+  const auto logger = log::get("api");
+  const auto sink = std::make_shared<CapturingSink>();
+  const auto level = logger->level();
+  logger->sinks().push_back(sink);
+  logger->set_level(spdlog::level::debug);
+
+  chat(chat_body("echo", user_text()));
+  chat(chat_body("echo", user_text(), R"(,"stream":true)"));
+  chat(chat_body("echo", fmt::format("{} pays with {}", kPerson, kCard)));
+  // The request line is written after the answer, so wait for the last one.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (sink->lines().size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  logger->set_level(level);
+  logger->sinks().pop_back();
+
+  std::string all;
+  for (const auto& line : sink->lines()) {
+    all += line + "\n";
+  }
+  EXPECT_NE(all.find(R"(privacy="pseudonymize; PERSON=2, EMAIL=1, US_SSN=1")"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find(R"(privacy="local_only; PERSON=1, PAYMENT_CARD=1")"), std::string::npos)
+      << all;
+  for (const char* value : {kPerson, "Lovelace", kEmail, kSsn, kCard}) {
+    EXPECT_EQ(all.find(value), std::string::npos) << value << " was logged";
+  }
 }
 
 TEST(PrivacyGuardConfigTest, AllowPassesValuesThroughAndDisabledSendsNoHeader) {
