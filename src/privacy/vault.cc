@@ -1,5 +1,6 @@
 #include "privacy/vault.h"
 
+#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
 namespace switchyard::privacy {
@@ -28,6 +29,26 @@ bool Vault::has_key_prefix(std::string_view prefix) const {
   return false;
 }
 
+namespace {
+
+bool is_json_text(TextField field) {
+  return field == TextField::kToolCallArguments || field == TextField::kFunctionCallArguments;
+}
+
+// A value found inside JSON text (tool-call arguments) as the text it stands for: `O\"Neil`
+// is kept as `O"Neil`, so that restoring it into content or escaping it again for arguments
+// gives the right text. A slice that is not valid string content is kept as it is.
+std::string decoded(std::string_view slice, TextField field) {
+  if (!is_json_text(field) || slice.find('\\') == std::string_view::npos) {
+    return std::string(slice);
+  }
+  boost::json::error_code ec;
+  const boost::json::value value = boost::json::parse(fmt::format("\"{}\"", slice), ec);
+  return !ec && value.is_string() ? std::string(value.get_string()) : std::string(slice);
+}
+
+}  // namespace
+
 std::size_t pseudonymize(boost::json::object& request, const Findings& findings,
                          const ClassActions& actions, Vault& vault) {
   // Numbers are given in reading order first; the rewrite below runs the other way.
@@ -41,7 +62,8 @@ std::size_t pseudonymize(boost::json::object& request, const Findings& findings,
     }
     const std::string_view value =
         std::string_view(*text).substr(finding.entity.begin, finding.entity.size());
-    placeholders[i] = vault.placeholder_for(finding.entity.type, value);
+    placeholders[i] =
+        vault.placeholder_for(finding.entity.type, decoded(value, finding.location.field));
   }
 
   std::size_t replaced = 0;

@@ -194,6 +194,19 @@ TEST_F(PrivacyGuardTest, RefusesCardDataForAnExternalModelAndSendsNothing) {
   EXPECT_TRUE(upstream_.requests().empty());
 }
 
+TEST_F(PrivacyGuardTest, RefusesHealthDataForAnExternalModelWholeOrStreamed) {
+  const std::string text = "Patient MRN: 00482913, diagnosis: E11.9 type 2 diabetes";
+  for (const char* extra : {"", R"(,"stream":true)"}) {
+    const auto response = chat(chat_body("echo", text, extra));
+    EXPECT_EQ(response.status, 403) << response.body;
+    const auto error = json::parse(response.body).at("error");
+    EXPECT_EQ(error.at("code"), "privacy_local_only");
+    EXPECT_NE(text_of(error.at("message")).find("PHI"), std::string::npos);
+    EXPECT_EQ(text_of(error.at("message")).find("00482913"), std::string::npos);
+  }
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
 TEST_F(PrivacyGuardTest, SendsTheOriginalTextToASelfHostedModel) {
   const std::string text = fmt::format("{} pays with {}", kPerson, kCard);
   const auto response = chat(chat_body("local-echo", text));

@@ -81,6 +81,20 @@ TEST(PrivacyVaultTest, LeavesClassesThePolicyDoesNotPseudonymize) {
   EXPECT_EQ(*text_at(request, first), "Mail <EMAIL_1>, card 4111");
 }
 
+TEST(PrivacyVaultTest, KeepsValuesFoundInsideJsonTextUnescaped) {
+  json::object request = request_of(R"({"messages":[{"role":"assistant","content":null,
+    "tool_calls":[{"id":"c","type":"function",
+      "function":{"name":"mail","arguments":"{\"to\":\"Dan \\\"the Man\\\" Lee\"}"}}]}]})");
+  const TextLocation arguments{.field = TextField::kToolCallArguments};
+  Findings findings;
+  findings.findings = {at(request, arguments, R"(Dan \"the Man\" Lee)", EntityType::kPerson)};
+  Vault vault;
+  pseudonymize(request, findings, ClassActions{}, vault);
+  EXPECT_EQ(*text_at(request, arguments), R"({"to":"<PERSON_1>"})");
+  ASSERT_NE(vault.value_of("PERSON_1"), nullptr);
+  EXPECT_EQ(*vault.value_of("PERSON_1"), R"(Dan "the Man" Lee)");
+}
+
 TEST(PrivacyVaultTest, RewritesToolCallArguments) {
   json::object request = request_of(R"({"messages":[{"role":"assistant","content":null,
     "tool_calls":[{"id":"c","type":"function",
