@@ -1,10 +1,13 @@
-// POST /v1/chat/completions: validate, rewrite the model name, forward, and relay the answer
-// whole or as a stream, capturing usage either way.
+// POST /v1/chat/completions: validate, apply the privacy policy, rewrite the model name,
+// forward, and relay the answer whole or as a stream with placeholders restored, capturing
+// usage either way.
 #include <boost/json.hpp>
 
+#include "api/privacy_guard.h"
 #include "api/proxy.h"
 #include "api/validation.h"
 #include "http/sse.h"
+#include "privacy/restorer.h"
 
 namespace switchyard::api {
 namespace {
@@ -75,19 +78,36 @@ std::string client_event(json::object& chunk, const config::ModelConfig& model, 
   return http::encode_sse_data(json::serialize(chunk));
 }
 
+// What relay_stream needs besides the exchange and the stream.
+struct Relay {
+  const config::ModelConfig& model;
+  bool forward_usage = false;
+  std::string_view privacy;          // the x-switchyard-privacy value; empty: none
+  privacy::ChunkRestorer& restorer;  // puts values back where placeholders come back
+};
+
+// What the restorer still holds, as one more event; empty when it holds nothing.
+std::string held_text_event(Relay& relay, std::optional<Usage>& usage) {
+  auto rest = relay.restorer.finish();
+  return rest ? client_event(*rest, relay.model, relay.forward_usage, usage) : std::string();
+}
+
 // Relays chunks as they arrive. Chunks that arrived together leave in one write (nothing
 // waits for more), which saves a syscall and a wake-up of the client per chunk. Once the
 // first byte has gone out the status cannot change, so a failure after that point is
 // reported as a final error event, never as a clean end.
 http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
-                                               providers::ChunkStream& stream,
-                                               const config::ModelConfig& model, bool forward_usage,
+                                               providers::ChunkStream& stream, Relay relay,
                                                std::optional<Usage>& usage) {
+  const config::ModelConfig& model = relay.model;
   bhttp::response_header<> header;
   header.result(bhttp::status::ok);
   header.set(bhttp::field::content_type, "text/event-stream");
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("x-switchyard-model", model.name);
+  if (!relay.privacy.empty()) {
+    header.set(kPrivacyHeader, relay.privacy);
+  }
   if (!co_await exchange.start_stream(std::move(header))) {
     co_return "client_gone";
   }
@@ -96,18 +116,21 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
     auto chunk = co_await stream.next();
     if (!chunk) {
       const ApiError error = from_provider_error(chunk.error(), model.provider);
+      outgoing += held_text_event(relay, usage);
       outgoing += http::encode_sse_data(http::error_body(error));
       co_await exchange.write_chunk(outgoing);
       co_await exchange.finish_stream();
       co_return "stream_failed";
     }
     if (!chunk->has_value()) {
+      outgoing += held_text_event(relay, usage);
       outgoing += kDone;
       co_await exchange.write_chunk(outgoing);
       const bool finished = co_await exchange.finish_stream();
       co_return finished ? "ok" : "client_gone";
     }
-    outgoing += client_event(**chunk, model, forward_usage, usage);
+    relay.restorer.restore(**chunk);
+    outgoing += client_event(**chunk, model, relay.forward_usage, usage);
     if (stream.has_buffered()) {
       continue;
     }
@@ -138,6 +161,14 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
   if (stream) {
     request_stream_usage(prepared->body);
   }
+  // Before anything is sent: a refused request never reaches the provider.
+  PrivacyOutcome guard = apply_privacy(*prepared, context, exchange.request());
+  if (guard.refusal) {
+    co_await respond_error(exchange, *guard.refusal, prepared->privacy);
+    log_request(exchange, *prepared->model, *guard.refusal->code, std::nullopt, started,
+                prepared->privacy);
+    co_return;
+  }
 
   auto answer =
       co_await forward(exchange, *prepared, providers::Endpoint::kChatCompletions, stream, started);
@@ -145,13 +176,19 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     co_return;
   }
   if (!stream) {
-    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started);
+    privacy::restore_answer(answer->body, guard.vault);
+    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started,
+                                 prepared->privacy);
     co_return;
   }
   std::optional<Usage> usage;
-  const auto outcome =
-      co_await relay_stream(exchange, *answer->stream, *prepared->model, forward_usage, usage);
-  log_request(exchange, *prepared->model, outcome, usage, started);
+  privacy::ChunkRestorer restorer(guard.vault);
+  const Relay relay{.model = *prepared->model,
+                    .forward_usage = forward_usage,
+                    .privacy = prepared->privacy,
+                    .restorer = restorer};
+  const auto outcome = co_await relay_stream(exchange, *answer->stream, relay, usage);
+  log_request(exchange, *prepared->model, outcome, usage, started, prepared->privacy);
 }
 
 }  // namespace switchyard::api

@@ -40,9 +40,18 @@ spdlog::logger& api_logger() {
 }
 
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error) {
+  co_await respond_error(exchange, error, {});
+}
+
+http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error,
+                                    std::string_view privacy) {
   api_logger().debug("request {} failed: {} {}", exchange.request_id(),
                      static_cast<unsigned>(error.status), error.code.value_or(""));
-  co_await exchange.respond(http::make_error_response(error));
+  auto response = http::make_error_response(error);
+  if (!privacy.empty()) {
+    response.set(kPrivacyHeader, privacy);
+  }
+  co_await exchange.respond(std::move(response));
 }
 
 Result<json::object, http::ErrorInfo> parse_body(const http::Request& request) {
@@ -59,12 +68,28 @@ Result<json::object, http::ErrorInfo> parse_body(const http::Request& request) {
   return std::move(value.as_object());
 }
 
+Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
+    const config::Config& config) {
+  if (!config.privacy.enabled) {
+    return std::shared_ptr<const privacy::Scanner>();
+  }
+  auto scanner = privacy::Scanner::create(config.privacy.guard);
+  if (!scanner) {
+    return fail(fmt::format("the privacy scanner cannot be built: {}", scanner.error()));
+  }
+  return std::make_shared<const privacy::Scanner>(std::move(scanner).value());
+}
+
 Gateway::Gateway(std::shared_ptr<const config::Config> config,
-                 std::unique_ptr<providers::Registry> providers, const http::ServerState& server)
+                 std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
+                 std::shared_ptr<const privacy::Scanner> scanner,
+                 std::shared_ptr<privacy::VaultStore> conversations)
     : config_(std::move(config)),
       providers_(std::move(providers)),
+      scanner_(std::move(scanner)),
+      conversations_(std::move(conversations)),
       server_(server),
-      proxy_context_{*config_, *providers_} {}
+      proxy_context_{*config_, *providers_, scanner_.get(), conversations_.get()} {}
 
 http::Awaitable<void> Gateway::handle(http::Exchange& exchange) {
   const auto& request = exchange.request();
@@ -141,8 +166,12 @@ std::optional<http::ErrorInfo> Gateway::check_key(const http::Request& request) 
 
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
                                           const http::EndpointCache& endpoints,
-                                          const providers::LocalEngines& engines) {
-  return [config = std::move(config), &endpoints, &engines](
+                                          const providers::LocalEngines& engines,
+                                          std::shared_ptr<const privacy::Scanner> scanner) {
+  // One store for all threads: a conversation's turns may arrive on any of them.
+  auto conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{});
+  return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner),
+          conversations = std::move(conversations)](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
@@ -150,7 +179,8 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
       log::get("api")->critical("provider setup failed: {}", registry.error());
       std::abort();
     }
-    return std::make_unique<Gateway>(config, std::move(registry).value(), state);
+    return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner,
+                                     conversations);
   };
 }
 

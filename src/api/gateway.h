@@ -1,5 +1,6 @@
 // Gateway: the OpenAI-compatible API on top of the HTTP server. One Gateway per I/O thread
-// (it is the http::Handler), sharing the read-only Config and owning that thread's providers.
+// (it is the http::Handler), sharing the read-only Config and privacy Scanner and owning that
+// thread's providers.
 //
 // Routes: GET /healthz, GET /readyz, GET /v1/models[/{id}], POST /v1/chat/completions,
 // POST /v1/embeddings. Everything under /v1 needs a gateway key when keys are configured.
@@ -12,14 +13,19 @@
 #include "http/error_response.h"
 #include "http/exchange.h"
 #include "http/server.h"
+#include "privacy/scanner.h"
+#include "privacy/vault_store.h"
 #include "providers/registry.h"
 
 namespace switchyard::api {
 
 class Gateway final : public http::Handler {
  public:
+  // `scanner` is null when the privacy guard is off.
   Gateway(std::shared_ptr<const config::Config> config,
-          std::unique_ptr<providers::Registry> providers, const http::ServerState& server);
+          std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
+          std::shared_ptr<const privacy::Scanner> scanner,
+          std::shared_ptr<privacy::VaultStore> conversations);
 
   http::Awaitable<void> handle(http::Exchange& exchange) override;
 
@@ -29,14 +35,23 @@ class Gateway final : public http::Handler {
 
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<providers::Registry> providers_;
+  std::shared_ptr<const privacy::Scanner> scanner_;
+  std::shared_ptr<privacy::VaultStore> conversations_;
   const http::ServerState& server_;
   ProxyContext proxy_context_;
 };
+
+// The privacy scanner the config asks for, built once at start and shared read-only by every
+// I/O thread; null when [privacy] is disabled. Fails on a pattern that does not compile or a
+// tagger model that cannot be read.
+Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
+    const config::Config& config);
 
 // The factory http::Server calls once per I/O thread. The config's providers must already
 // have been built once successfully (Registry::create), so that a failure here is a bug.
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
                                           const http::EndpointCache& endpoints,
-                                          const providers::LocalEngines& engines);
+                                          const providers::LocalEngines& engines,
+                                          std::shared_ptr<const privacy::Scanner> scanner);
 
 }  // namespace switchyard::api

@@ -8,6 +8,8 @@
 #include "config/config.h"
 #include "http/error_response.h"
 #include "http/exchange.h"
+#include "privacy/scanner.h"
+#include "privacy/vault_store.h"
 #include "providers/registry.h"
 
 namespace switchyard::api {
@@ -16,7 +18,12 @@ namespace switchyard::api {
 struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
+  const privacy::Scanner* scanner = nullptr;     // null: the privacy guard is off
+  privacy::VaultStore* conversations = nullptr;  // shared by every I/O thread; thread-safe
 };
+
+// The response header that reports the privacy action and the entity counts.
+inline constexpr std::string_view kPrivacyHeader = "x-switchyard-privacy";
 
 http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
                                               const ProxyContext& context);
@@ -33,6 +40,9 @@ spdlog::logger& api_logger();
 // the API's nesting limit.
 http::Response json_response(std::string body);
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error);
+// As above, with a non-empty `privacy` sent as the x-switchyard-privacy header.
+http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error,
+                                    std::string_view privacy);
 Result<boost::json::object, http::ErrorInfo> parse_body(const http::Request& request);
 
 }  // namespace switchyard::api

@@ -71,8 +71,9 @@ http::Awaitable<std::optional<providers::ProviderResponse>> forward(
   auto answer = co_await prepared.provider->send(std::move(upstream));
   if (!answer) {
     const ApiError error = from_provider_error(answer.error(), prepared.model->provider);
-    co_await respond_error(exchange, error);
-    log_request(exchange, *prepared.model, "upstream_error", std::nullopt, started);
+    co_await respond_error(exchange, error, prepared.privacy);
+    log_request(exchange, *prepared.model, "upstream_error", std::nullopt, started,
+                prepared.privacy);
     co_return std::nullopt;
   }
   co_return std::move(answer).value();
@@ -80,18 +81,22 @@ http::Awaitable<std::optional<providers::ProviderResponse>> forward(
 
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model, json::object answer,
-                                          std::chrono::steady_clock::time_point started) {
+                                          std::chrono::steady_clock::time_point started,
+                                          std::string_view privacy) {
   const auto usage = read_usage(answer);
   answer["model"] = model.name;
   auto response = json_response(json::serialize(answer));
   response.set("x-switchyard-model", model.name);
+  if (!privacy.empty()) {
+    response.set(kPrivacyHeader, privacy);
+  }
   co_await exchange.respond(std::move(response));
-  log_request(exchange, model, "ok", usage, started);
+  log_request(exchange, model, "ok", usage, started, privacy);
 }
 
 void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
                  std::string_view outcome, const std::optional<Usage>& usage,
-                 std::chrono::steady_clock::time_point started) {
+                 std::chrono::steady_clock::time_point started, std::string_view privacy) {
   spdlog::logger& logger = api_logger();
   if (!logger.should_log(spdlog::level::debug)) {
     return;
@@ -105,9 +110,9 @@ void log_request(const http::Exchange& exchange, const config::ModelConfig& mode
       kTokensPerMillion;
   logger.debug(
       "request {} model={} provider={} outcome={} prompt_tokens={} "
-      "completion_tokens={} spend_usd={:.6f} ms={:.1f}",
+      "completion_tokens={} spend_usd={:.6f} ms={:.1f} privacy=\"{}\"",
       exchange.request_id(), model.name, model.provider, outcome, tokens.prompt_tokens,
-      tokens.completion_tokens, spend, elapsed.count());
+      tokens.completion_tokens, spend, elapsed.count(), privacy.empty() ? "not_scanned" : privacy);
 }
 
 }  // namespace switchyard::api

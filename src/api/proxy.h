@@ -17,6 +17,9 @@ struct PreparedRequest {
   const config::ModelConfig* model = nullptr;
   providers::Provider* provider = nullptr;
   boost::json::object body;  // with "model" already set to the upstream model name
+  // The x-switchyard-privacy value, e.g. "pseudonymize; PERSON=2"; empty when the privacy
+  // guard did not look at the request. Types and counts only, never values.
+  std::string privacy;
 };
 
 using Validator = std::function<std::optional<ApiError>(const boost::json::object&)>;
@@ -43,14 +46,17 @@ http::Awaitable<std::optional<providers::ProviderResponse>> forward(
     std::chrono::steady_clock::time_point started);
 
 // Answers with a whole answer from the provider, under the public model name, and logs it.
+// A non-empty `privacy` is sent as the x-switchyard-privacy header.
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model,
                                           boost::json::object answer,
-                                          std::chrono::steady_clock::time_point started);
+                                          std::chrono::steady_clock::time_point started,
+                                          std::string_view privacy = {});
 
-// One debug line per finished request: model, outcome, tokens and spend. Never content.
+// One debug line per finished request: model, outcome, tokens, spend and the privacy action
+// with entity counts. Never content, never a detected value.
 void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
                  std::string_view outcome, const std::optional<Usage>& usage,
-                 std::chrono::steady_clock::time_point started);
+                 std::chrono::steady_clock::time_point started, std::string_view privacy = {});
 
 }  // namespace switchyard::api

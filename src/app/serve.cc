@@ -132,7 +132,14 @@ int serve(const ServeOptions& options) {
     }
   }
 
-  http::Server server(shared->server, api::make_gateway_factory(shared, endpoints, *engines));
+  auto scanner = api::make_scanner(*shared);
+  if (!scanner) {
+    logger->error("{}", scanner.error());
+    return kExitStartError;
+  }
+
+  http::Server server(shared->server,
+                      api::make_gateway_factory(shared, endpoints, *engines, *scanner));
   if (auto started = server.start(); !started) {
     logger->error("{}", started.error());
     return kExitStartError;

@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "privacy/tagger.h"
+
 namespace switchyard::config {
 namespace {
 
@@ -33,6 +35,7 @@ const ProviderConfig* Config::find_provider(std::string_view name) const {
 Config default_config(const std::optional<std::string>& demo_model_path) {
   Config config;
   config.source = "<built-in default>";
+  config.privacy.guard.model_path = privacy::default_tagger_path();
   if (demo_model_path) {
     ModelConfig demo{.name = std::string(kDemoModelName),
                      .provider = std::string(kLocalProvider),
@@ -40,6 +43,7 @@ Config default_config(const std::optional<std::string>& demo_model_path) {
                          static_cast<std::uint8_t>(Capability::kChat) |
                          static_cast<std::uint8_t>(Capability::kStreaming))};
     demo.local.path = *demo_model_path;
+    demo.on_our_hardware = true;
     config.models.push_back(std::move(demo));
   }
   return config;

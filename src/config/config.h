@@ -1,5 +1,6 @@
-// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]` and `[[models]]`
-// in the TOML file mean once validated. Immutable after load; shared read-only by all threads.
+// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]`, `[[models]]` and
+// `[privacy]` in the TOML file mean once validated. Immutable after load; shared read-only by all
+// threads.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "privacy/policy.h"
+#include "privacy/scanner.h"
 
 namespace switchyard::config {
 
@@ -48,6 +51,9 @@ struct ProviderConfig {
   std::string base_path;  // path prefix of base_url without trailing '/', e.g. "/v1"
   std::string api_key;    // resolved from api_key_env; empty when none
   std::string ca_file;
+  // Runs on our own machines (a vLLM or llama.cpp server we operate), so requests the privacy
+  // policy keeps local may go to it.
+  bool self_hosted = false;
   std::size_t max_connections = 256;  // per I/O thread
   Millis connect_timeout{5'000};
   Millis first_byte_timeout{60'000};
@@ -97,6 +103,8 @@ struct ModelConfig {
   // local.adapters. Empty and -1 otherwise.
   std::string adapter_of;
   std::int32_t adapter = -1;
+  // Runs on our own hardware: in-process, or at a self_hosted provider. Set by the loader.
+  bool on_our_hardware = false;
 
   bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {
@@ -104,9 +112,17 @@ struct ModelConfig {
   }
 };
 
+// The privacy guard: how its scanner is built and what the policy does with each data class.
+struct PrivacyConfig {
+  bool enabled = true;
+  privacy::GuardOptions guard;  // model_path defaults to the tagger the build ships
+  privacy::ClassActions actions;
+};
+
 struct Config {
   std::string source;  // file the config came from, or "<built-in default>"
   ServerConfig server;
+  PrivacyConfig privacy;
   std::vector<KeyConfig> keys;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "privacy/tagger.h"
+
 namespace switchyard::config {
 namespace {
 
@@ -116,6 +118,35 @@ class TableReader {
       return std::nullopt;
     }
     return value->get();
+  }
+
+  void read_bool(std::string_view key, bool& out) {
+    const toml::node* node = find(key);
+    if (node == nullptr) {
+      return;
+    }
+    if (const auto* value = node->as_boolean()) {
+      out = value->get();
+    } else {
+      error(key, "must be true or false");
+    }
+  }
+
+  // A list of strings; a non-string item is reported at its own position.
+  std::vector<std::string> strings(std::string_view key) {
+    std::vector<std::string> out;
+    const toml::array* list = array(key);
+    if (list == nullptr) {
+      return out;
+    }
+    for (const auto& item : *list) {
+      if (const auto* value = item.as_string()) {
+        out.push_back(value->get());
+      } else {
+        diagnostics_.add(item.source(), key_path(key), "every item must be a string");
+      }
+    }
+    return out;
   }
 
   template <class T>
@@ -300,6 +331,7 @@ void read_provider(TableReader& reader, ProviderConfig& provider, const EnvLooku
     }
   }
   provider.ca_file = reader.string("ca_file").value_or("");
+  reader.read_bool("self_hosted", provider.self_hosted);
   reader.read_count("max_connections", provider.max_connections);
   reader.read_millis("connect_timeout_ms", provider.connect_timeout);
   reader.read_millis("first_byte_timeout_ms", provider.first_byte_timeout);
@@ -337,7 +369,7 @@ void read_table_array(TableReader& root, std::string_view key, std::vector<T>& o
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
     const toml::table* table = (*list)[i].as_table();
-    const std::string path = fmt::format("{}[{}]", key, i);
+    const std::string path = fmt::format("{}[{}]", root.key_path(key), i);
     if (table == nullptr) {
       root.diagnostics().add((*list)[i].source(), path, "must be a table");
       continue;
@@ -408,6 +440,86 @@ void read_model(TableReader& reader, ModelConfig& model) {
   read_local_options(reader, model);
 }
 
+constexpr std::string_view kKnownActions = "local_only, pseudonymize, block, allow";
+constexpr std::string_view kKnownClasses = "pii, phi, pci, secret";
+
+void read_action(TableReader& reader, privacy::DataClass data_class,
+                 privacy::ClassActions& actions) {
+  std::string key(privacy::name_of(data_class));
+  std::transform(key.begin(), key.end(), key.begin(), [](char c) { return std::tolower(c); });
+  const auto name = reader.string(key);
+  if (!name) {
+    return;
+  }
+  if (const auto action = privacy::action_from_name(*name)) {
+    actions[data_class] = *action;
+  } else {
+    reader.error(key, fmt::format("must be one of {}", kKnownActions));
+  }
+}
+
+std::optional<privacy::DataClass> read_class(TableReader& reader, std::string_view key) {
+  const auto name = reader.string(key);
+  if (!name) {
+    return std::nullopt;
+  }
+  std::string upper = *name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return std::toupper(c); });
+  const auto data_class = privacy::data_class_from_name(upper);
+  if (!data_class) {
+    reader.error(key, fmt::format("must be one of {}", kKnownClasses));
+  }
+  return data_class;
+}
+
+void read_pattern(TableReader& reader, privacy::CustomPattern& pattern) {
+  pattern.name = reader.required_string("name");
+  pattern.regex = reader.required_string("regex");
+  if (!reader.table().contains("class")) {
+    reader.error("class", fmt::format("is required (one of {})", kKnownClasses));
+  }
+  pattern.data_class = read_class(reader, "class").value_or(privacy::DataClass::kPii);
+  if (const auto type = reader.string("type")) {
+    if (const auto parsed = privacy::entity_type_from_name(*type)) {
+      pattern.type = *parsed;
+    } else {
+      reader.error("type", "must be an entity type name such as \"PERSON\" or \"CUSTOM\"");
+    }
+  }
+  double confidence = pattern.confidence;
+  reader.read_price("confidence", confidence);
+  if (confidence > 1) {
+    reader.error("confidence", "must be between 0 and 1");
+  }
+  pattern.confidence = static_cast<float>(confidence);
+}
+
+// [privacy]: the scanner's inputs and one action per data class.
+void read_privacy(TableReader& reader, PrivacyConfig& privacy) {
+  reader.read_bool("enabled", privacy.enabled);
+  if (auto tagger = reader.string("tagger")) {
+    privacy.guard.model_path = *tagger;
+  }
+  for (const auto data_class : {privacy::DataClass::kPii, privacy::DataClass::kPhi,
+                                privacy::DataClass::kPci, privacy::DataClass::kSecret}) {
+    read_action(reader, data_class, privacy.actions);
+  }
+  read_table_array(reader, "patterns", privacy.guard.custom_patterns, reader.env(), read_pattern);
+  for (auto& value : reader.strings("deny")) {
+    privacy.guard.deny_list.push_back({.value = std::move(value)});
+  }
+  privacy.guard.allow_list = reader.strings("allow");
+}
+
+// Where each model runs: in-process models and those at self_hosted providers are on our own
+// hardware.
+void mark_hardware(Config& config) {
+  for (ModelConfig& model : config.models) {
+    const ProviderConfig* provider = config.find_provider(model.provider);
+    model.on_our_hardware = model.is_local() || (provider != nullptr && provider->self_hosted);
+  }
+}
+
 // Checks across tables: unique names, and models that name an existing provider.
 void cross_check(const toml::table& root, Config& config, Diagnostics& diagnostics) {
   // Models made from adapters have no table of their own; their problems point at the file.
@@ -467,8 +579,18 @@ Result<Config, std::string> build(const toml::table& root, std::string_view sour
     read_table_array(reader, "providers", config.providers, env,
                      [&](TableReader& r, ProviderConfig& p) { read_provider(r, p, env); });
     read_table_array(reader, "models", config.models, env, read_model);
+    config.privacy.guard.model_path = privacy::default_tagger_path();
+    if (const toml::node* privacy = reader.find("privacy")) {
+      if (const toml::table* table = privacy->as_table()) {
+        TableReader privacy_reader(*table, "privacy", diagnostics, env);
+        read_privacy(privacy_reader, config.privacy);
+      } else {
+        reader.error("privacy", "must be a table");
+      }
+    }
   }
   add_adapter_models(config);
+  mark_hardware(config);
   if (diagnostics.empty()) {
     cross_check(root, config, diagnostics);
   }

@@ -73,8 +73,12 @@ GatewayUnderTest::GatewayUnderTest(const std::string& toml,
     throw std::runtime_error(engines.error());
   }
   engines_ = std::move(engines).value();
+  auto scanner = api::make_scanner(*config_);
+  if (!scanner) {
+    throw std::runtime_error(scanner.error());
+  }
   server_ = std::make_unique<http::Server>(
-      config_->server, api::make_gateway_factory(config_, *endpoints_, engines_));
+      config_->server, api::make_gateway_factory(config_, *endpoints_, engines_, *scanner));
   if (auto started = server_->start(); !started) {
     throw std::runtime_error(started.error());
   }

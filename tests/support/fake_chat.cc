@@ -161,6 +161,7 @@ class ChatReply {
   uint64_t prompt_tokens_;
   uint64_t completion_tokens_ = 0;
   std::span<const std::string_view> words_;  // already cut to the completion limit
+  std::string_view separator_ = " ";         // between words; none for echoed pieces
   std::string_view finish_reason_ = "stop";
   ToolCall tool_;
 };
@@ -173,6 +174,9 @@ ChatReply::ChatReply(const json::object& request, const json::array& messages,
       include_usage_(false),
       prompt_tokens_(count_prompt_tokens(messages)),
       words_(words) {
+  if (context.fault.kind == Fault::Kind::kEcho) {
+    separator_ = "";
+  }
   tool_.name = chosen_tool(request);
   if (const json::value* options = request.if_contains("stream_options");
       options != nullptr && options->is_object()) {
@@ -213,7 +217,7 @@ json::object ChatReply::message() const {
   if (tool_.name.empty()) {
     std::string content;
     for (std::string_view word : words_) {
-      content.append(content.empty() ? "" : " ").append(word);
+      content.append(content.empty() ? "" : separator_).append(word);
     }
     message["content"] = content;
   } else {
@@ -258,7 +262,7 @@ void ChatReply::add_content_chunks(std::vector<std::string>& events) const {
   for (size_t i = 0; i < words_.size(); ++i) {
     piece.assign(words_[i]);
     if (i + 1 < words_.size()) {
-      piece.push_back(' ');
+      piece.append(separator_);
     }
     add_chunk(events, {{"content", piece}});
   }
@@ -317,6 +321,21 @@ std::string numbered_words(uint32_t count) {
   return text;
 }
 
+// Pieces of at most `size` bytes (more where a UTF-8 sequence would be split), views into text.
+std::vector<std::string_view> pieces_of(std::string_view text, uint32_t size) {
+  std::vector<std::string_view> pieces;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = std::min(text.size(), begin + std::max<uint32_t>(size, 1));
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      ++end;
+    }
+    pieces.push_back(text.substr(begin, end - begin));
+    begin = end;
+  }
+  return pieces;
+}
+
 }  // namespace
 
 Answer chat_answer(const json::object& request, const ChatContext& context) {
@@ -331,6 +350,12 @@ Answer chat_answer(const json::object& request, const ChatContext& context) {
   if (context.fault.kind == Fault::Kind::kTokens) {
     numbered = numbered_words(context.fault.value);
     numbered_list = split_words(numbered);
+    words = numbered_list;
+  }
+  std::string echoed;
+  if (context.fault.kind == Fault::Kind::kEcho) {
+    echoed = last_user_text(messages->get_array());
+    numbered_list = pieces_of(echoed, context.fault.value);
     words = numbered_list;
   }
 

@@ -16,6 +16,9 @@
 //   hang               read the request and never answer
 //   tokens-<n>         reply with the n words "w0 w1 ... w<n-1>"
 //   chunk-delay-<ms>   streaming: wait between chunks
+//   echo-<n>           reply with the text of the last user message, streamed in pieces of
+//                      n bytes (never splitting a UTF-8 sequence), so that a test sees what
+//                      the upstream was sent come back split at arbitrary points
 //
 // Any other model name gets a normal answer. Token counts are word counts: prompt_tokens is
 // the number of whitespace-separated words in the messages' text, completion_tokens the number

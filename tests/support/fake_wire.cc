@@ -19,7 +19,8 @@ struct FaultPrefix {
   Fault::Kind kind;
 };
 
-constexpr std::array<FaultPrefix, 5> kFaultPrefixes{{
+constexpr std::array<FaultPrefix, 6> kFaultPrefixes{{
+    {"echo-", Fault::Kind::kEcho},
     {"error-", Fault::Kind::kError},
     {"delay-", Fault::Kind::kDelay},
     {"stream-cut-", Fault::Kind::kStreamCut},

@@ -17,7 +17,7 @@ namespace switchyard::testing::fake {
 
 // A behaviour the request's model name asks for; see fake_upstream.h for the names.
 struct Fault {
-  enum class Kind { kNone, kError, kDelay, kStreamCut, kHang, kTokens, kChunkDelay };
+  enum class Kind { kNone, kError, kDelay, kStreamCut, kHang, kTokens, kChunkDelay, kEcho };
   Kind kind = Kind::kNone;
   uint32_t value = 0;  // the status, milliseconds or count the name carries
 };

@@ -160,3 +160,95 @@ base_url = "http://${HOST}:8000/v1"
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+TEST(ConfigPrivacyTest, DefaultsKeepPhiAndPciLocalBlockSecretsAndPseudonymizePii) {
+  auto config = load_string("", "empty.toml", env_with({}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  const auto& privacy = config->privacy;
+  EXPECT_TRUE(privacy.enabled);
+  EXPECT_FALSE(privacy.guard.model_path.empty());
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kPhi], privacy::Action::kLocalOnly);
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kPci], privacy::Action::kLocalOnly);
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kSecret], privacy::Action::kBlock);
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kPii], privacy::Action::kPseudonymize);
+}
+
+TEST(ConfigPrivacyTest, ReadsActionsPatternsAndLists) {
+  auto config = load_string(R"(
+[privacy]
+enabled = false
+tagger = "/models/tagger.bin"
+pii = "allow"
+pci = "block"
+deny = ["Project Falcon"]
+allow = ["support@example.com"]
+
+[[privacy.patterns]]
+name = "employee_id"
+regex = "EMP-[0-9]{6}"
+class = "pii"
+type = "CUSTOM"
+confidence = 0.8
+)",
+                            "privacy.toml", env_with({}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  const auto& privacy = config->privacy;
+  EXPECT_FALSE(privacy.enabled);
+  EXPECT_EQ(privacy.guard.model_path, "/models/tagger.bin");
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kPii], privacy::Action::kAllow);
+  EXPECT_EQ(privacy.actions[privacy::DataClass::kPci], privacy::Action::kBlock);
+  ASSERT_EQ(privacy.guard.custom_patterns.size(), 1U);
+  EXPECT_EQ(privacy.guard.custom_patterns[0].name, "employee_id");
+  EXPECT_FLOAT_EQ(privacy.guard.custom_patterns[0].confidence, 0.8F);
+  ASSERT_EQ(privacy.guard.deny_list.size(), 1U);
+  EXPECT_EQ(privacy.guard.deny_list[0].value, "Project Falcon");
+  EXPECT_EQ(privacy.guard.allow_list, std::vector<std::string>{"support@example.com"});
+}
+
+TEST(ConfigPrivacyTest, RefusesUnknownKeysAndValuesWithPositions) {
+  expect_problem("[privacy]\npii = \"hide\"\n",
+                 "bad.toml:2:7: key 'privacy.pii': must be one of local_only");
+  expect_problem("[privacy]\nmode = \"strict\"\n", "bad.toml:2:8: key 'privacy.mode': unknown key");
+  expect_problem("[[privacy.patterns]]\nname = \"x\"\nregex = \"y\"\n",
+                 "key 'privacy.patterns[0].class': is required");
+  expect_problem("[[privacy.patterns]]\nname = \"x\"\nregex = \"y\"\nclass = \"pii\"\nwho = 1\n",
+                 "key 'privacy.patterns[0].who': unknown key");
+  expect_problem("[privacy]\ndeny = [1]\n", "key 'privacy.deny': every item must be a string");
+}
+
+TEST(ConfigPrivacyTest, ModelsKnowWhetherTheyRunOnOurHardware) {
+  auto config = load_string(R"(
+[[providers]]
+name = "vllm"
+kind = "openai_compatible"
+base_url = "http://10.0.0.5:8000/v1"
+self_hosted = true
+
+[[providers]]
+name = "cloud"
+kind = "openai_compatible"
+base_url = "https://api.example.com/v1"
+
+[[models]]
+name = "ours"
+provider = "vllm"
+
+[[models]]
+name = "theirs"
+provider = "cloud"
+)",
+                            "where.toml", env_with({}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_TRUE(config->find_model("ours")->on_our_hardware);
+  EXPECT_FALSE(config->find_model("theirs")->on_our_hardware);
+  expect_problem(
+      "[[providers]]\nname = \"p\"\nkind = \"openai_compatible\"\nbase_url = \"http://x\"\n"
+      "self_hosted = \"yes\"\n",
+      "key 'providers[0].self_hosted': must be true or false");
+}
+
+}  // namespace
+}  // namespace switchyard::config
