@@ -20,6 +20,8 @@
 #   BENCH_RATE=1000  BENCH_RATE_CONNECTIONS=10  BENCH_RATE_DURATION=$BENCH_DURATION
 #   SWITCHYARD_BIN=build/src/switchyard  FAKE_UPSTREAM_BIN=build/tests/support/fake-upstream
 #   BENCH_RESULTS_DIR=bench/results  BENCH_KEEP_TMP=0 (1 keeps configs and logs)
+#   BENCH_PRIVACY=on          off turns Switchyard's privacy guard off ([privacy] enabled),
+#                             to measure what the guard adds
 
 set -euo pipefail
 
@@ -37,6 +39,7 @@ readonly RATE_CONNECTIONS=${BENCH_RATE_CONNECTIONS:-10}
 readonly RATE_DURATION=${BENCH_RATE_DURATION:-$DURATION}
 readonly RESULTS_DIR=${BENCH_RESULTS_DIR:-$BENCH_DIR/results}
 readonly KEEP_TMP=${BENCH_KEEP_TMP:-0}
+readonly PRIVACY=${BENCH_PRIVACY:-on}
 
 SWITCHYARD_BIN=${SWITCHYARD_BIN:-$REPO_ROOT/build/src/switchyard}
 FAKE_UPSTREAM_BIN=${FAKE_UPSTREAM_BIN:-$REPO_ROOT/build/tests/support/fake-upstream}
@@ -299,6 +302,9 @@ output_price_per_mtok = 0.60
 context_length = 32768
 capabilities = ["chat", "streaming"]
 EOF
+  if [[ $PRIVACY == off ]]; then
+    printf '\n[privacy]\nenabled = false\n' >>"$1"
+  fi
 }
 
 start_switchyard() {
