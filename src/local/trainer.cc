@@ -193,12 +193,13 @@ struct Schedule {
 ggml_opt_optimizer_params scheduled_parameters(void* user_data) {
   auto& schedule = *static_cast<Schedule*>(user_data);
   const double step = static_cast<double>(std::min(schedule.step++, schedule.steps));
-  const double warmup = std::max(1.0, kWarmupShare * static_cast<double>(schedule.steps));
+  const auto steps = static_cast<double>(schedule.steps);
+  const double warmup = std::max(1.0, kWarmupShare * steps);
   double share = 1.0;
   if (step < warmup) {
     share = (step + 1) / warmup;
   } else {
-    const double progress = (step - warmup) / std::max(1.0, schedule.steps - warmup);
+    const double progress = (step - warmup) / std::max(1.0, steps - warmup);
     share = kFinalShare + (1.0 - kFinalShare) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
   }
   ggml_opt_optimizer_params params = ggml_opt_get_default_optimizer_params(nullptr);

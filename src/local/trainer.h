@@ -1,6 +1,6 @@
 // Trains a small chat model on conversations, with llama.cpp's training API (ggml-opt, AdamW
 // over next-token cross-entropy). This is how the demo model that `switchyard serve` answers
-// with out of the box is made: a random-weight model from make_model, taught a few hundred
+// with out of the box is made: a random-weight model from make_model, taught a few dozen
 // conversations for a few minutes on the CPU. It learns those conversations, not language.
 //
 // Example:

@@ -113,6 +113,7 @@ std::vector<Piece> corpus_pieces(const std::map<std::string, uint32_t>& counts, 
     add_prefixes(chars, 1, prefixes);
   }
   std::vector<Piece> pieces;
+  pieces.reserve(singles.size() + prefixes.size());
   for (const auto& single : singles) {
     pieces.push_back({single, -1.0F, kTypeNormal});
   }
