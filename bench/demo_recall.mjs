@@ -19,7 +19,7 @@ const POLL_MS = 50;
 async function startGateway(dir) {
   const portFile = join(dir, "port");
   const child = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--port-file", portFile,
-    "--log-level", "warn"], { stdio: ["ignore", "ignore", "inherit"] });
+    "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
   for (let i = 0; i < STARTUP_POLLS; i += 1) {
     const text = await readFile(portFile, "utf8").catch(() => "");
     if (/^\d+\n$/.test(text)) {
