@@ -26,7 +26,7 @@ readonly TRAINING=(--epochs 150 --lr 1e-3 --ctx 256 --repeats 4 --seed 0 --threa
 inputs=(
   "$root/models/demo/corpus.jsonl" "$root/scripts/make-demo-model.sh"
   "$root"/src/local/{trainer,vocab_maker,model_maker,model_metadata,random_weights}.cc
-  "$root/src/local/chat_templates.cc" "$root/src/local/conversations.cc"
+  "$root"/src/local/{chat_prompt,chat_templates,conversations}.cc
 )
 key="$( (cat "${inputs[@]}"; echo "$llama_version") | sha256sum | cut -c1-16)"
 cache="${SWITCHYARD_CACHE_DIR:-$HOME/.cache/switchyard}/demo"

@@ -7,14 +7,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "local/chat_prompt.h"
 
 namespace switchyard::local {
 
-struct Message {
-  std::string role;
-  std::string content;
-};
-using Conversation = std::vector<Message>;
+using Conversation = std::vector<ChatMessage>;
 
 // Reads the whole file. An error names the file and line: "corpus.jsonl:12: ...".
 Result<std::vector<Conversation>, std::string> read_conversations(const std::string& path);

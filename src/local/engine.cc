@@ -204,31 +204,7 @@ std::vector<Token> LocalEngine::tokenize(std::string_view text) const {
 
 Result<std::string, std::string> LocalEngine::format_chat(
     const std::vector<ChatMessage>& messages) const {
-  const char* tmpl = llama_model_chat_template(llama_, nullptr);
-  if (tmpl == nullptr) {
-    return fail(std::string("the model has no chat template"));
-  }
-  std::vector<llama_chat_message> chat;
-  std::size_t total = 0;
-  for (const auto& message : messages) {
-    chat.push_back({message.role.c_str(), message.content.c_str()});
-    total += message.content.size() + message.role.size();
-  }
-  std::string prompt(2 * total + 256, '\0');
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const std::int32_t n =
-        llama_chat_apply_template(tmpl, chat.data(), chat.size(), true, prompt.data(),
-                                  static_cast<std::int32_t>(prompt.size()));
-    if (n < 0) {
-      return fail(std::string("the model's chat template is not one llama.cpp knows"));
-    }
-    if (static_cast<std::size_t>(n) <= prompt.size()) {
-      prompt.resize(static_cast<std::size_t>(n));
-      return prompt;
-    }
-    prompt.resize(static_cast<std::size_t>(n));
-  }
-  return fail(std::string("the chat template output kept growing"));
+  return render_chat(llama_, messages, /*add_assistant=*/true);
 }
 
 // The adapter this step runs: the current one while it has sequences and is alone, else the

@@ -24,6 +24,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "local/chat_prompt.h"
 #include "local/embedder.h"
 #include "local/logprobs.h"
 
@@ -79,11 +80,6 @@ class Generation {
 
  private:
   std::atomic<bool> cancelled_{false};
-};
-
-struct ChatMessage {
-  std::string role;
-  std::string content;
 };
 
 enum class SubmitError { kQueueFull, kContextExceeded, kEmptyPrompt, kInvalidGrammar };

@@ -46,29 +46,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // tokenizer with special tokens parsed, so the end-of-turn token is learned as a token.
 Result<std::vector<llama_token>, std::string> tokenize_conversation(
     llama_context* context, const Conversation& conversation) {
-  const llama_model* model = llama_get_model(context);
-  const char* tmpl = llama_model_chat_template(model, nullptr);
-  if (tmpl == nullptr) {
-    return fail(std::string("the base model has no chat template"));
+  auto text = render_chat(llama_get_model(context), conversation, /*add_assistant=*/false);
+  if (!text) {
+    return fail(fmt::format("the base model: {}", text.error()));
   }
-  std::vector<llama_chat_message> chat;
-  std::size_t length = 0;
-  for (const auto& message : conversation) {
-    chat.push_back({message.role.c_str(), message.content.c_str()});
-    length += message.role.size() + message.content.size();
-  }
-  std::string text(2 * length + 256, '\0');
-  std::int32_t n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), false, text.data(),
-                                             static_cast<std::int32_t>(text.size()));
-  if (n > static_cast<std::int32_t>(text.size())) {
-    text.resize(static_cast<std::size_t>(n));
-    n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), false, text.data(), n);
-  }
-  if (n < 0) {
-    return fail(std::string("the base model's chat template is not one llama.cpp knows"));
-  }
-  text.resize(static_cast<std::size_t>(n));
-  return common_tokenize(context, text, /*add_special=*/true, /*parse_special=*/true);
+  return common_tokenize(context, *text, /*add_special=*/true, /*parse_special=*/true);
 }
 
 // `repeats` shuffled copies of the corpus, end to end, and where each conversation starts.
