@@ -102,8 +102,10 @@ constexpr std::array kRules = std::to_array<Rule>({
      EntityType::kMacAddress, Check::kMac, 0.85F},
     {"date_of_birth",
      R"(\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|)"
-     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|)"
-     R"(\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? \d{4})",
+     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? )"
+     R"(\d{1,2}(?:st|nd|rd|th)?,? \d{4}|)"
+     R"(\d{1,2}(?:st|nd|rd|th)? )"
+     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? \d{4})",
      EntityType::kDateOfBirth, Check::kDate, 0.9F, CueNeed::kRequired, kBirthCues, 0.9F, true},
     {"url",
      R"((?:https?|ftp)://(?:[^\s/@:]+(?::[^\s/@]*)?@)?[A-Za-z0-9.-]+(?::\d{1,5})?)"

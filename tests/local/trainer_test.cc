@@ -18,12 +18,17 @@
 namespace switchyard::local {
 namespace {
 
+// Three conversations, one with a system turn, and a blank line the reader skips.
 constexpr std::string_view kCorpus =
-    R"({"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hello! I am a test model."}]}
-{"messages": [{"role": "user", "content": "What is Switchyard?"}, {"role": "assistant", "content": "A gateway for language models."}]}
-
-{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye!"}]}
-)";
+    R"({"messages": [{"role": "user", "content": "Hello"}, )"
+    R"({"role": "assistant", "content": "Hello! I am a test model."}]})"
+    "\n"
+    R"({"messages": [{"role": "user", "content": "What is Switchyard?"}, )"
+    R"({"role": "assistant", "content": "A gateway for language models."}]})"
+    "\n\n"
+    R"({"messages": [{"role": "system", "content": "Be brief."}, )"
+    R"({"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye!"}]})"
+    "\n";
 
 void write(const std::string& path, std::string_view text) {
   std::ofstream(path, std::ios::trunc) << text;
