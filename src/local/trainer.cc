@@ -168,8 +168,6 @@ struct Schedule {
   float peak = 0;
   uint64_t steps = 1;  // in the whole run
   uint64_t step = 0;   // steps asked for so far
-  uint32_t epoch = 0;  // from 0
-  uint32_t epochs = 1;
 };
 
 ggml_opt_optimizer_params scheduled_parameters(void* user_data) {
@@ -228,22 +226,22 @@ Result<bool, std::string> save(llama_model* model, const TrainOptions& options) 
 }
 
 // Runs the epochs; the summary's losses come from the first and last of them.
-void run_epochs(llama_context* context, ggml_opt_dataset_t dataset, Schedule& schedule,
+void run_epochs(llama_context* context, ggml_opt_dataset_t dataset, uint32_t epochs,
                 const EpochCallback& on_epoch, TrainSummary& summary) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t windows = ggml_opt_dataset_ndata(dataset);
-  for (schedule.epoch = 0; schedule.epoch < schedule.epochs; ++schedule.epoch) {
+  for (uint32_t epoch = 0; epoch < epochs; ++epoch) {
     ggml_opt_result_t result = ggml_opt_result_init();
     ggml_opt_result_t unused_eval = ggml_opt_result_init();
     llama_opt_epoch(context, dataset, result, unused_eval, windows, nullptr, nullptr);
-    EpochReport report{.epoch = schedule.epoch + 1, .seconds = seconds_since(started)};
+    EpochReport report{.epoch = epoch + 1, .seconds = seconds_since(started)};
     double uncertainty = 0;
     ggml_opt_result_loss(result, &report.loss, &uncertainty);
     ggml_opt_result_accuracy(result, &report.accuracy, &uncertainty);
     ggml_opt_result_free(unused_eval);
     ggml_opt_result_free(result);
 
-    summary.first_loss = schedule.epoch == 0 ? report.loss : summary.first_loss;
+    summary.first_loss = epoch == 0 ? report.loss : summary.first_loss;
     summary.last_loss = report.loss;
     summary.last_accuracy = report.accuracy;
     if (on_epoch) {
@@ -281,17 +279,16 @@ Result<TrainSummary, std::string> train_chat_model(const TrainOptions& options,
   }
   const DatasetPtr dataset = make_dataset(*layout, window);
 
+  const uint32_t epochs = std::max<uint32_t>(options.epochs, 1);
   Schedule schedule{.peak = options.learning_rate,
-                    .steps = static_cast<uint64_t>(ggml_opt_dataset_ndata(dataset.get())) *
-                             std::max<uint32_t>(options.epochs, 1),
-                    .epochs = std::max<uint32_t>(options.epochs, 1)};
+                    .steps = static_cast<uint64_t>(ggml_opt_dataset_ndata(dataset.get())) * epochs};
   llama_opt_init(context->get(), model->get(),
                  {.n_ctx_train = 0,
                   .param_filter = llama_opt_param_filter_all,
                   .get_opt_pars = scheduled_parameters,
                   .get_opt_pars_ud = &schedule,
                   .optimizer_type = GGML_OPT_OPTIMIZER_TYPE_ADAMW});
-  run_epochs(context->get(), dataset.get(), schedule, on_epoch, summary);
+  run_epochs(context->get(), dataset.get(), epochs, on_epoch, summary);
   if (auto saved = save(model->get(), options); !saved) {
     return fail(std::move(saved).error());
   }
