@@ -40,17 +40,17 @@ void request_stream_usage(json::object& body) {
   options.as_object()["include_usage"] = true;
 }
 
-std::optional<ApiError> check_features(const PreparedRequest& prepared, bool stream) {
-  const auto& model = *prepared.model;
+std::optional<ApiError> check_features(const config::ModelConfig& model, const json::object& body,
+                                       bool stream) {
   if (stream && !model.has(config::Capability::kStreaming)) {
     return unsupported(model.name, "streaming", "stream");
   }
-  const auto* tools = prepared.body.if_contains("tools");
+  const auto* tools = body.if_contains("tools");
   if (tools != nullptr && tools->is_array() && !tools->as_array().empty() &&
       !model.has(config::Capability::kTools)) {
     return unsupported(model.name, "tools", "tools");
   }
-  const auto* format = prepared.body.if_contains("response_format");
+  const auto* format = body.if_contains("response_format");
   if (format != nullptr && format->is_object() && format->as_object().at("type") == "json_schema" &&
       !model.has(config::Capability::kJsonSchema)) {
     return unsupported(model.name, "JSON schema output", "response_format");
@@ -77,6 +77,33 @@ std::string client_event(json::object& chunk, const config::ModelConfig& model, 
   chunk["model"] = model.name;
   return http::encode_sse_data(json::serialize(chunk));
 }
+
+// A stream whose first chunk was already read: gives that one, then the rest.
+class PrefetchedStream final : public providers::ChunkStream {
+ public:
+  PrefetchedStream(providers::ChunkStream& rest, std::optional<json::object> first)
+      : rest_(rest), first_(std::move(first)), ended_(!first_) {}
+
+  providers::Awaitable<Result<std::optional<json::object>, providers::ProviderError>> next()
+      override {
+    if (first_) {
+      std::optional<json::object> chunk = std::move(first_);
+      first_.reset();
+      co_return chunk;
+    }
+    if (ended_) {
+      co_return std::optional<json::object>{};
+    }
+    co_return co_await rest_.next();
+  }
+
+  bool has_buffered() const override { return first_.has_value() || rest_.has_buffered(); }
+
+ private:
+  providers::ChunkStream& rest_;
+  std::optional<json::object> first_;
+  bool ended_;  // the stream ended before any chunk
+};
 
 // What relay_stream needs besides the exchange and the stream.
 struct Relay {
@@ -141,6 +168,37 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   }
 }
 
+// Keeps only the targets the privacy policy lets receive the request. Empty: none may.
+void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
+  std::erase_if(prepared.targets,
+                [&](const Target& target) { return !may_receive(scan, *target.model); });
+}
+
+// Fallbacks that lack what this request uses cannot answer it.
+void keep_capable(PreparedRequest& prepared, bool stream) {
+  const config::ModelConfig* asked = prepared.model;
+  std::erase_if(prepared.targets, [&](const Target& target) {
+    return target.model != asked && check_features(*target.model, prepared.body, stream);
+  });
+}
+
+// Answers a delivered stream: the first chunk was read while attempts could still change
+// where the request went, so it goes out first.
+http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequest& prepared,
+                                    Delivery& delivery, privacy::Vault& vault, bool forward_usage,
+                                    Clock::time_point started) {
+  const config::ModelConfig& model = *prepared.targets[delivery.target].model;
+  std::optional<Usage> usage;
+  privacy::ChunkRestorer restorer(vault);
+  const Relay relay{.model = model,
+                    .forward_usage = forward_usage,
+                    .privacy = prepared.privacy,
+                    .restorer = restorer};
+  PrefetchedStream stream(*delivery.response.stream, std::move(delivery.first_chunk));
+  const auto outcome = co_await relay_stream(exchange, stream, relay, usage);
+  log_request(exchange, model, outcome, usage, started, prepared.privacy);
+}
+
 }  // namespace
 
 http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
@@ -153,42 +211,49 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     co_return;
   }
   const bool stream = wants_stream(prepared->body);
-  if (auto problem = check_features(*prepared, stream)) {
+  if (auto problem = check_features(*prepared->model, prepared->body, stream)) {
     co_await respond_error(exchange, *problem);
     co_return;
   }
+  keep_capable(*prepared, stream);
   const bool forward_usage = stream && client_wants_usage(prepared->body);
   if (stream) {
     request_stream_usage(prepared->body);
   }
-  // Before anything is sent: a refused request never reaches the provider.
-  PrivacyOutcome guard = apply_privacy(*prepared, context, exchange.request());
-  if (guard.refusal) {
-    co_await respond_error(exchange, *guard.refusal, prepared->privacy);
-    log_request(exchange, *prepared->model, *guard.refusal->code, std::nullopt, started,
+  // Before anything is sent: a refused request never reaches a provider.
+  const PrivacyScan guard = scan_privacy(*prepared, context, exchange.request());
+  std::optional<ApiError> refusal = guard.refusal;
+  keep_permitted(*prepared, guard);
+  if (!refusal && prepared->targets.empty()) {
+    refusal = kept_local(guard.decision, *prepared->model);
+  }
+  if (refusal) {
+    co_await respond_error(exchange, *refusal, prepared->privacy);
+    log_request(exchange, *prepared->model, *refusal->code, std::nullopt, started,
                 prepared->privacy);
     co_return;
   }
 
-  auto answer =
-      co_await forward(exchange, *prepared, providers::Endpoint::kChatCompletions, stream, started);
-  if (!answer) {
+  std::vector<privacy::Vault> vaults(prepared->targets.size());
+  auto body_for = [&](std::size_t target) {
+    json::object body = upstream_body(*prepared, target);
+    vaults[target] = protect_for(guard, body, *prepared->targets[target].model, context);
+    return body;
+  };
+  auto delivery =
+      co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions, stream,
+                       started, body_for);
+  if (!delivery) {
     co_return;
   }
   if (!stream) {
-    privacy::restore_answer(answer->body, guard.vault);
-    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started,
-                                 prepared->privacy);
+    privacy::restore_answer(delivery->response.body, vaults[delivery->target]);
+    co_await respond_with_answer(exchange, *prepared->targets[delivery->target].model,
+                                 std::move(delivery->response.body), started, prepared->privacy);
     co_return;
   }
-  std::optional<Usage> usage;
-  privacy::ChunkRestorer restorer(guard.vault);
-  const Relay relay{.model = *prepared->model,
-                    .forward_usage = forward_usage,
-                    .privacy = prepared->privacy,
-                    .restorer = restorer};
-  const auto outcome = co_await relay_stream(exchange, *answer->stream, relay, usage);
-  log_request(exchange, *prepared->model, outcome, usage, started, prepared->privacy);
+  co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], forward_usage,
+                         started);
 }
 
 }  // namespace switchyard::api

@@ -14,10 +14,12 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
     co_await respond_error(exchange, prepared.error());
     co_return;
   }
-  auto answer =
-      co_await forward(exchange, *prepared, providers::Endpoint::kEmbeddings, false, started);
-  if (answer) {
-    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started);
+  auto body_for = [&](std::size_t target) { return upstream_body(*prepared, target); };
+  auto delivery = co_await forward(exchange, *prepared, context, providers::Endpoint::kEmbeddings,
+                                   false, started, body_for);
+  if (delivery) {
+    co_await respond_with_answer(exchange, *prepared->targets[delivery->target].model,
+                                 std::move(delivery->response.body), started);
   }
 }
 

@@ -83,13 +83,16 @@ Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
 Gateway::Gateway(std::shared_ptr<const config::Config> config,
                  std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
                  std::shared_ptr<const privacy::Scanner> scanner,
-                 std::shared_ptr<privacy::VaultStore> conversations)
+                 std::shared_ptr<privacy::VaultStore> conversations,
+                 std::shared_ptr<reliability::Resilience> resilience)
     : config_(std::move(config)),
       providers_(std::move(providers)),
       scanner_(std::move(scanner)),
       conversations_(std::move(conversations)),
+      resilience_(std::move(resilience)),
       server_(server),
-      proxy_context_{*config_, *providers_, scanner_.get(), conversations_.get()} {}
+      proxy_context_{*config_, *providers_, scanner_.get(), conversations_.get(),
+                     resilience_.get()} {}
 
 http::Awaitable<void> Gateway::handle(http::Exchange& exchange) {
   const auto& request = exchange.request();
@@ -170,8 +173,11 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
                                           std::shared_ptr<const privacy::Scanner> scanner) {
   // One store for all threads: a conversation's turns may arrive on any of them.
   auto conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{});
+  // One set of breakers and one retry budget: an upstream's health is the same seen from any
+  // thread.
+  auto resilience = std::make_shared<reliability::Resilience>(*config);
   return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner),
-          conversations = std::move(conversations)](
+          conversations = std::move(conversations), resilience = std::move(resilience)](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
@@ -180,7 +186,7 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
       std::abort();
     }
     return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner,
-                                     conversations);
+                                     conversations, resilience);
   };
 }
 

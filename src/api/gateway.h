@@ -25,7 +25,8 @@ class Gateway final : public http::Handler {
   Gateway(std::shared_ptr<const config::Config> config,
           std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
           std::shared_ptr<const privacy::Scanner> scanner,
-          std::shared_ptr<privacy::VaultStore> conversations);
+          std::shared_ptr<privacy::VaultStore> conversations,
+          std::shared_ptr<reliability::Resilience> resilience);
 
   http::Awaitable<void> handle(http::Exchange& exchange) override;
 
@@ -37,6 +38,7 @@ class Gateway final : public http::Handler {
   std::unique_ptr<providers::Registry> providers_;
   std::shared_ptr<const privacy::Scanner> scanner_;
   std::shared_ptr<privacy::VaultStore> conversations_;
+  std::shared_ptr<reliability::Resilience> resilience_;
   const http::ServerState& server_;
   ProxyContext proxy_context_;
 };

@@ -11,6 +11,7 @@
 #include "privacy/scanner.h"
 #include "privacy/vault_store.h"
 #include "providers/registry.h"
+#include "reliability/resilience.h"
 
 namespace switchyard::api {
 
@@ -18,8 +19,9 @@ namespace switchyard::api {
 struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
-  const privacy::Scanner* scanner = nullptr;     // null: the privacy guard is off
-  privacy::VaultStore* conversations = nullptr;  // shared by every I/O thread; thread-safe
+  const privacy::Scanner* scanner = nullptr;      // null: the privacy guard is off
+  privacy::VaultStore* conversations = nullptr;   // shared by every I/O thread; thread-safe
+  reliability::Resilience* resilience = nullptr;  // shared by every I/O thread; thread-safe
 };
 
 // The response header that reports the privacy action and the entity counts.

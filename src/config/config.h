@@ -1,6 +1,6 @@
-// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]`, `[[models]]` and
-// `[privacy]` in the TOML file mean once validated. Immutable after load; shared read-only by all
-// threads.
+// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]`, `[[models]]`,
+// `[privacy]` and `[reliability]` in the TOML file mean once validated. Immutable after load;
+// shared read-only by all threads.
 #pragma once
 
 #include <chrono>
@@ -105,11 +105,33 @@ struct ModelConfig {
   std::int32_t adapter = -1;
   // Runs on our own hardware: in-process, or at a self_hosted provider. Set by the loader.
   bool on_our_hardware = false;
+  // Public names of the models to try, in order, when this one fails.
+  std::vector<std::string> fallbacks;
 
   bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {
     return (capabilities & static_cast<std::uint8_t>(capability)) != 0;
   }
+};
+
+// How the gateway turns failing upstreams into an answer from another attempt or model, or a
+// bounded error: `[reliability]`. Per-attempt deadlines are the providers' own.
+struct ReliabilityConfig {
+  Millis request_timeout{300'000};  // a whole request, every attempt and wait included
+  std::uint32_t max_attempts = 4;   // across all the models a request may go to
+  std::uint32_t attempts_per_model = 2;
+  Millis backoff_base{100};  // the first retry waits up to this (full jitter), doubling
+  Millis backoff_max{5'000};
+  Millis retry_after_max{10'000};  // an upstream's Retry-After is honoured up to this
+  // Retries may be at most this share of the requests in flight (plus retry_budget_min), so
+  // a dead provider is not hammered by every request retrying at once.
+  double retry_budget = 0.2;
+  std::uint32_t retry_budget_min = 10;
+  // Circuit breaker per upstream: this many consecutive failures eject it for breaker_ejection,
+  // doubling with each ejection that follows a failed probe, up to breaker_max_ejection.
+  std::uint32_t breaker_failures = 5;
+  Millis breaker_ejection{5'000};
+  Millis breaker_max_ejection{30'000};
 };
 
 // The privacy guard: how its scanner is built and what the policy does with each data class.
@@ -123,6 +145,7 @@ struct Config {
   std::string source;  // file the config came from, or "<built-in default>"
   ServerConfig server;
   PrivacyConfig privacy;
+  ReliabilityConfig reliability;
   std::vector<KeyConfig> keys;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
