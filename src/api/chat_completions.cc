@@ -3,6 +3,7 @@
 // usage either way.
 #include <boost/json.hpp>
 
+#include "api/admission.h"
 #include "api/privacy_guard.h"
 #include "api/proxy.h"
 #include "api/validation.h"
@@ -125,7 +126,7 @@ std::string held_text_event(Relay& relay, std::optional<Usage>& usage) {
 // reported as a final error event, never as a clean end.
 http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
                                                providers::ChunkStream& stream, Relay relay,
-                                               std::optional<Usage>& usage) {
+                                               std::optional<Usage>& usage, std::int64_t& relayed) {
   const config::ModelConfig& model = relay.model;
   bhttp::response_header<> header;
   header.result(bhttp::status::ok);
@@ -156,6 +157,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
       const bool finished = co_await exchange.finish_stream();
       co_return finished ? "ok" : "client_gone";
     }
+    ++relayed;
     relay.restorer.restore(**chunk);
     outgoing += client_event(**chunk, model, relay.forward_usage, usage);
     if (stream.has_buffered()) {
@@ -182,11 +184,17 @@ void keep_capable(PreparedRequest& prepared, bool stream) {
   });
 }
 
+// What the limits admitted a request with.
+struct Admitted {
+  limits::Demand demand;
+  limits::Ticket ticket;
+};
+
 // Answers a delivered stream: the first chunk was read while attempts could still change
 // where the request went, so it goes out first.
 http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequest& prepared,
                                     Delivery& delivery, privacy::Vault& vault, bool forward_usage,
-                                    Clock::time_point started) {
+                                    Admitted& admitted, Clock::time_point started) {
   const config::ModelConfig& model = *prepared.targets[delivery.target].model;
   std::optional<Usage> usage;
   privacy::ChunkRestorer restorer(vault);
@@ -195,14 +203,20 @@ http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequ
                     .privacy = prepared.privacy,
                     .restorer = restorer};
   PrefetchedStream stream(*delivery.response.stream, std::move(delivery.first_chunk));
-  const auto outcome = co_await relay_stream(exchange, stream, relay, usage);
+  std::int64_t relayed = 0;
+  const auto outcome = co_await relay_stream(exchange, stream, relay, usage, relayed);
+  // A stream the client left is billed for what it was sent; one that failed, for what it
+  // reported: a failure is not a completion.
+  if (outcome == "ok" || outcome == "client_gone") {
+    settle(admitted.ticket, model, usage, admitted.demand, relayed);
+  }
   log_request(exchange, model, outcome, usage, started, prepared.privacy);
 }
 
 }  // namespace
 
-http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
-                                              const ProxyContext& context) {
+http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const ProxyContext& context,
+                                              const config::KeyConfig* key) {
   const auto started = Clock::now();
   auto prepared = prepare_request(exchange.request(), context, validate_chat_request,
                                   config::Capability::kChat);
@@ -234,6 +248,16 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     co_return;
   }
 
+  Admitted admitted{.demand = estimate_demand(prepared->body, *prepared->model)};
+  auto ticket = admit(context, key, *prepared, admitted.demand);
+  if (!ticket) {
+    co_await respond_error(exchange, ticket.error(), prepared->privacy);
+    log_request(exchange, *prepared->model, *ticket.error().code, std::nullopt, started,
+                prepared->privacy);
+    co_return;
+  }
+  admitted.ticket = std::move(ticket).value();
+
   std::vector<privacy::Vault> vaults(prepared->targets.size());
   auto body_for = [&](std::size_t target) {
     json::object body = upstream_body(*prepared, target);
@@ -246,14 +270,16 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
   if (!delivery) {
     co_return;
   }
+  const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
   if (!stream) {
+    settle(admitted.ticket, answered, read_usage(delivery->response.body), admitted.demand, 0);
     privacy::restore_answer(delivery->response.body, vaults[delivery->target]);
-    co_await respond_with_answer(exchange, *prepared->targets[delivery->target].model,
-                                 std::move(delivery->response.body), started, prepared->privacy);
+    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
+                                 prepared->privacy);
     co_return;
   }
   co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], forward_usage,
-                         started);
+                         admitted, started);
 }
 
 }  // namespace switchyard::api

@@ -34,10 +34,17 @@ struct ServerConfig {
   std::string log_level = "info";
 };
 
-// A gateway key; only its digest is kept once the file is read.
+// The window a money budget counts spend over: all time, a UTC day or a UTC month.
+enum class BudgetWindow { kTotal, kDay, kMonth };
+
+// A gateway key; only its digest is kept once the file is read. Limits of 0 are no limit.
 struct KeyConfig {
   std::string name;
   Sha256Digest digest{};
+  std::uint32_t requests_per_minute = 0;
+  std::uint32_t tokens_per_minute = 0;  // prompt and completion tokens
+  std::optional<double> budget_usd;
+  BudgetWindow budget_window = BudgetWindow::kMonth;
 };
 
 enum class ProviderKind { kOpenAiCompatible };
@@ -107,6 +114,9 @@ struct ModelConfig {
   bool on_our_hardware = false;
   // Public names of the models to try, in order, when this one fails.
   std::vector<std::string> fallbacks;
+  // The gateway's own limits on this model, over all keys; 0 is no limit.
+  std::uint32_t requests_per_minute = 0;
+  std::uint32_t tokens_per_minute = 0;
 
   bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {

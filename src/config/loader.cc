@@ -81,6 +81,22 @@ void read_key(TableReader& reader, KeyConfig& key) {
   } else {
     reader.error("sha256", "must be 64 hexadecimal characters");
   }
+  reader.read_count("requests_per_minute", key.requests_per_minute);
+  reader.read_count("tokens_per_minute", key.tokens_per_minute);
+  if (reader.table().contains("budget_usd")) {
+    double budget = 0;
+    reader.read_price("budget_usd", budget);
+    key.budget_usd = budget;
+  }
+  if (const auto window = reader.string("budget_window")) {
+    if (*window == "total" || *window == "day" || *window == "month") {
+      key.budget_window = *window == "total" ? BudgetWindow::kTotal
+                          : *window == "day" ? BudgetWindow::kDay
+                                             : BudgetWindow::kMonth;
+    } else {
+      reader.error("budget_window", "must be one of total, day, month");
+    }
+  }
 }
 
 void read_base_url(TableReader& reader, ProviderConfig& provider) {
@@ -207,6 +223,8 @@ void read_model(TableReader& reader, ModelConfig& model) {
   read_capabilities(reader, model);
   read_local_options(reader, model);
   model.fallbacks = reader.strings("fallbacks");
+  reader.read_count("requests_per_minute", model.requests_per_minute);
+  reader.read_count("tokens_per_minute", model.tokens_per_minute);
 }
 
 // [reliability]: deadlines, retries, the retry budget and the circuit breakers.
