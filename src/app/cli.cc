@@ -6,6 +6,7 @@
 
 #include "app/model_command.h"
 #include "app/privacy_command.h"
+#include "app/router_command.h"
 #include "app/serve.h"
 
 namespace switchyard::app {
@@ -40,6 +41,8 @@ int run_cli(int argc, char** argv) {
       app, model_init_options, model_lora_options, model_train_options, model_vocab_options);
   PrivacyOptions privacy_options;
   const PrivacyCommands privacy_commands = add_privacy_commands(app, privacy_options);
+  RouterOptions router_options;
+  const RouterCommands router_commands = add_router_commands(app, router_options);
 
   try {
     app.parse(argc, argv);
@@ -69,6 +72,12 @@ int run_cli(int argc, char** argv) {
   }
   if (privacy_commands.scan->parsed()) {
     return privacy_scan(privacy_options);
+  }
+  if (router_commands.train->parsed()) {
+    return router_train(router_options);
+  }
+  if (router_commands.eval->parsed()) {
+    return router_eval(router_options);
   }
   return check_config(config_file);
 }
