@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/difficulty_command.h"
 #include "app/model_command.h"
 #include "app/privacy_command.h"
 #include "app/serve.h"
@@ -41,6 +42,20 @@ int run_cli(int argc, char** argv) {
   PrivacyOptions privacy_options;
   const PrivacyCommands privacy_commands = add_privacy_commands(app, privacy_options);
 
+  // The router's classifiers, one --task each.
+  std::string router_task;
+  DifficultyOptions difficulty_options;
+  auto* router = app.add_subcommand("router", "Train and evaluate the router's classifiers");
+  router->require_subcommand(1);
+  auto* router_train = router->add_subcommand("train", "Train a router classifier");
+  auto* router_eval = router->add_subcommand("eval", "Evaluate a router classifier");
+  for (CLI::App* command : {router_train, router_eval}) {
+    command->add_option("--task", router_task, "difficulty")
+        ->required()
+        ->check(CLI::IsMember({"difficulty"}));
+  }
+  add_difficulty_flags(*router_train, *router_eval, difficulty_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -69,6 +84,12 @@ int run_cli(int argc, char** argv) {
   }
   if (privacy_commands.scan->parsed()) {
     return privacy_scan(privacy_options);
+  }
+  if (router_train->parsed()) {
+    return difficulty_train(difficulty_options);
+  }
+  if (router_eval->parsed()) {
+    return difficulty_eval(difficulty_options);
   }
   return check_config(config_file);
 }
