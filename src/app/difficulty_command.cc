@@ -70,8 +70,9 @@ void add_difficulty_flags(CLI::App& train, CLI::App& eval, DifficultyOptions& op
                         "Whether the strong model was right (default strong_correct)");
     command->add_option("--stratify-field", options.stratify_field,
                         "A string field the held-out split keeps in proportion");
-    command->add_option("--eval-share", options.eval_share,
-                        "Share held out from training (default 0.2)")
+    command
+        ->add_option("--eval-share", options.eval_share,
+                     "Share held out from training (default 0.2)")
         ->check(CLI::Range(0.0, 0.9));
     command->add_option("--seed", options.seed, "Seed of the held-out split (default 1)");
   }
@@ -124,8 +125,8 @@ int difficulty_train(const DifficultyOptions& options) {
     return kExitFailure;
   }
   std::cout << fmt::format("trained on {} records ({} topics), held out {}, {:.1f} s -> {}\n",
-                           split.training.size(), topics.size(), split.heldout.size(),
-                           took.count(), options.out);
+                           split.training.size(), topics.size(), split.heldout.size(), took.count(),
+                           options.out);
   if (!split.heldout.empty()) {
     std::cout << "held out:\n" << report(scorer, *records, split.heldout);
   }

@@ -15,10 +15,10 @@ struct DifficultyOptions {
   std::string prompt_field = "prompt";
   std::string weak_field = "weak_correct";
   std::string strong_field = "strong_correct";
-  std::string topic_field;     // optional: a label the scorer learns to infer from the text
-  std::string stratify_field;  // optional: a field the split keeps in proportion
-  double eval_share = 0.2;     // held out from training, for the report and the quantiles
-  std::uint64_t seed = 1;      // of the split
+  std::string topic_field;        // optional: a label the scorer learns to infer from the text
+  std::string stratify_field;     // optional: a field the split keeps in proportion
+  double eval_share = 0.2;        // held out from training, for the report and the quantiles
+  std::uint64_t seed = 1;         // of the split
   std::string split = "heldout";  // eval: heldout or all
   std::string out;                // train: the model file to write
   std::string model;              // eval: the model file to read

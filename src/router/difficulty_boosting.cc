@@ -45,8 +45,8 @@ BinnedInputs bin_inputs(std::span<const float> inputs, std::size_t width, std::s
     const std::vector<float>& cuts = binned.cuts.back();
     for (std::size_t i = 0; i < n; ++i) {
       const float value = inputs[i * width + input];
-      binned.bins[i * width + input] =
-          static_cast<std::uint8_t>(std::lower_bound(cuts.begin(), cuts.end(), value) - cuts.begin());
+      binned.bins[i * width + input] = static_cast<std::uint8_t>(
+          std::lower_bound(cuts.begin(), cuts.end(), value) - cuts.begin());
     }
   }
   return binned;
@@ -58,7 +58,9 @@ struct Split {
   double gain = 0;
 };
 
-double score_of(double sum, double count, double l2) { return sum * sum / (count + l2); }
+double score_of(double sum, double count, double l2) {
+  return sum * sum / (count + l2);
+}
 
 // The best split of `members` by the residuals, or one that sends everything left.
 Split best_split(const BinnedInputs& binned, const std::vector<std::size_t>& members,
@@ -138,8 +140,8 @@ BoostedTrees BoostedTrees::train(std::span<const float> inputs, std::size_t widt
     tree.input[0] = root.input;
     tree.threshold[0] = root.threshold;
     for (int side = 0; side < 2; ++side) {
-      const Split child = sides[side].empty() ? Split{}
-                                              : best_split(binned, sides[side], residuals, options);
+      const Split child =
+          sides[side].empty() ? Split{} : best_split(binned, sides[side], residuals, options);
       tree.input[1 + side] = child.input;
       tree.threshold[1 + side] = child.threshold;
       double sums[2] = {0, 0};

@@ -15,9 +15,9 @@ namespace switchyard::router {
 struct BoostingOptions {
   int trees = 200;
   double learning_rate = 0.05;
-  std::size_t cut_points = 32;    // candidate thresholds per input
-  std::size_t min_leaf = 40;      // examples a leaf must hold
-  double leaf_l2 = 10.0;          // shrinks leaf values toward 0: sum / (count + leaf_l2)
+  std::size_t cut_points = 32;  // candidate thresholds per input
+  std::size_t min_leaf = 40;    // examples a leaf must hold
+  double leaf_l2 = 10.0;        // shrinks leaf values toward 0: sum / (count + leaf_l2)
 };
 
 // One tree: a root split, then one split on each side, four leaves.

@@ -101,7 +101,7 @@ DataSplit split_indices(std::span<const DifficultyRecord> records,
   DataSplit split;
   for (auto& [stratum, members] : strata) {
     random.shuffle(members);
-    const auto held = static_cast<std::size_t>(
+    const auto held = static_cast<std::ptrdiff_t>(
         std::lround(std::clamp(share, 0.0, 1.0) * static_cast<double>(members.size())));
     split.heldout.insert(split.heldout.end(), members.begin(), members.begin() + held);
     split.training.insert(split.training.end(), members.begin() + held, members.end());

@@ -30,7 +30,8 @@ struct DifficultyFields {
 };
 
 // Reads every non-blank line of `path`. A line that is not an object with the named fields
-// (prompt a string, the two outcomes booleans or 0/1, the optional ones strings) fails the whole read as "path:line: why".
+// (prompt a string, the two outcomes booleans or 0/1, the optional ones strings) fails the whole
+// read as "path:line: why".
 Result<std::vector<DifficultyRecord>, std::string> read_difficulty_records(
     const std::string& path, const DifficultyFields& fields);
 

@@ -44,27 +44,51 @@ enum Dense : std::uint8_t {
 };
 
 constexpr std::array<std::string_view, kDenseFeatureCount> kDenseNames = {
-    "log_chars",       "log_words",      "numbers",          "distinct_numbers",
-    "max_digits",      "decimals",       "fractions",        "percents",
-    "currency",        "quantity_words", "math_symbols",     "sentences",
-    "question_marks",  "has_options",    "option_count",     "option_length",
-    "option_spread",   "numeric_options", "above_options",   "negations",
-    "roman_statements", "bars",          "formula_marks",    "code_marks",
-    "uppercase_share", "mean_word_length", "long_word_share", "capitalised_share",
-    "quotes",          "digit_share",    "ends_with_question", "question_words",
+    "log_chars",
+    "log_words",
+    "numbers",
+    "distinct_numbers",
+    "max_digits",
+    "decimals",
+    "fractions",
+    "percents",
+    "currency",
+    "quantity_words",
+    "math_symbols",
+    "sentences",
+    "question_marks",
+    "has_options",
+    "option_count",
+    "option_length",
+    "option_spread",
+    "numeric_options",
+    "above_options",
+    "negations",
+    "roman_statements",
+    "bars",
+    "formula_marks",
+    "code_marks",
+    "uppercase_share",
+    "mean_word_length",
+    "long_word_share",
+    "capitalised_share",
+    "quotes",
+    "digit_share",
+    "ends_with_question",
+    "question_words",
 };
 
 // Words that signal a step of arithmetic in a word problem.
 constexpr std::array<std::string_view, 34> kQuantityWordList = {
-    "times",   "twice",    "half",     "double",   "triple",  "each",   "per",
-    "every",   "total",    "sum",      "difference", "product", "more",  "less",
-    "fewer",   "remaining", "left",    "percent",  "average", "ratio",  "rate",
-    "cost",    "costs",    "paid",     "pay",      "spent",   "earn",   "earns",
-    "minutes", "hours",    "days",     "weeks",    "altogether", "profit",
+    "times",   "twice",     "half", "double",     "triple",     "each",   "per",
+    "every",   "total",     "sum",  "difference", "product",    "more",   "less",
+    "fewer",   "remaining", "left", "percent",    "average",    "ratio",  "rate",
+    "cost",    "costs",     "paid", "pay",        "spent",      "earn",   "earns",
+    "minutes", "hours",     "days", "weeks",      "altogether", "profit",
 };
 
 constexpr std::array<std::string_view, 6> kAboveWordList = {"above", "both", "neither",
-                                                          "none", "all", "true"};
+                                                            "none",  "all",  "true"};
 
 constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
@@ -72,10 +96,18 @@ constexpr std::size_t kMaxShapeDigits = 5;
 constexpr std::size_t kLongWord = 10;
 constexpr std::size_t kOpeningWords = 3;
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+char lower(char c) {
+  return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::uint64_t mix(std::uint64_t hash, std::uint64_t value) {
   return (hash ^ value) * kFnvPrime;
@@ -336,7 +368,9 @@ CharacterCounts count_characters(std::string_view text) {
   return counts;
 }
 
-float log_count(std::size_t count) { return std::log1p(static_cast<float>(count)); }
+float log_count(std::size_t count) {
+  return std::log1p(static_cast<float>(count));
+}
 
 float share(std::size_t part, std::size_t whole) {
   return whole == 0 ? 0.0F : static_cast<float>(part) / static_cast<float>(whole);
@@ -351,9 +385,8 @@ std::size_t question_words(std::string_view stem) {
   std::size_t begin = stem.find_last_of(".!?\n", end == 0 ? 0 : end - 1);
   begin = begin == std::string_view::npos ? 0 : begin + 1;
   std::size_t words = 0;
-  for_each_token(stem.substr(begin, end + 1 - begin), [&](const Token& token, std::string_view) {
-    words += token.letters > 0 ? 1 : 0;
-  });
+  for_each_token(stem.substr(begin, end + 1 - begin),
+                 [&](const Token& token, std::string_view) { words += token.letters > 0 ? 1 : 0; });
   return words;
 }
 
@@ -381,13 +414,13 @@ void fill_dense(std::string_view prompt, const PromptLayout& layout, StemCounts&
   if (option_count > 0) {
     dense[kOptionLength] =
         std::log1p(static_cast<float>(options.total_length / static_cast<double>(option_count)));
-    dense[kOptionSpread] = static_cast<float>(std::log((options.longest + 1) /
-                                                       (options.shortest + 1)));
+    dense[kOptionSpread] =
+        static_cast<float>(std::log((options.longest + 1) / (options.shortest + 1)));
     dense[kNumericOptions] = share(options.numeric, option_count);
     dense[kAboveOptions] = static_cast<float>(options.above);
   }
-  dense[kNegations] = log_count(stem.negations + count_of(layout.stem, "NOT") +
-                                count_of(layout.stem, "EXCEPT"));
+  dense[kNegations] =
+      log_count(stem.negations + count_of(layout.stem, "NOT") + count_of(layout.stem, "EXCEPT"));
   dense[kRomanStatements] = log_count(count_of(prompt, "I.") + count_of(prompt, " II"));
   dense[kBars] = log_count(chars.bars);
   dense[kFormulaMarks] = log_count(chars.formula);

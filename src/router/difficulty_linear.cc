@@ -69,8 +69,8 @@ void example_logits(const TrainingView& view, const std::vector<double>& w, std:
 double loss_gradient(std::vector<double>& z, std::size_t outputs, std::uint8_t label) {
   if (outputs == 1) {
     const double margin = label == 1 ? z[0] : -z[0];
-    const double loss = margin > 0 ? std::log1p(std::exp(-margin))
-                                   : -margin + std::log1p(std::exp(margin));
+    const double loss =
+        margin > 0 ? std::log1p(std::exp(-margin)) : -margin + std::log1p(std::exp(margin));
     z[0] = 1.0 / (1.0 + std::exp(-z[0])) - label;
     return loss;
   }
@@ -150,14 +150,19 @@ LinearModel::LinearModel(unsigned hash_bits, std::size_t outputs)
     : hash_bits_(hash_bits), outputs_(outputs), weights_(outputs * row_size(), 0.0F) {}
 
 LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
-                               std::span<const std::uint8_t> labels,
-                               const LinearOptions& options) {
+                               std::span<const std::uint8_t> labels, const LinearOptions& options) {
   assert(!examples.empty() && examples.size() == labels.size());
   LinearModel model(options.hash_bits, options.outputs);
   standardise(examples, model.dense_mean_, model.dense_scale_);
 
-  TrainingView view{examples, labels, {}, options.outputs, model.row_size(),
-                    std::size_t{1} << options.hash_bits, options.use_buckets, options.use_dense};
+  TrainingView view{examples,
+                    labels,
+                    {},
+                    options.outputs,
+                    model.row_size(),
+                    std::size_t{1} << options.hash_bits,
+                    options.use_buckets,
+                    options.use_dense};
   view.dense.resize(examples.size());
   for (std::size_t i = 0; i < examples.size(); ++i) {
     for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {

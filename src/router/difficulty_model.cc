@@ -122,8 +122,7 @@ Result<LinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outpu
     return fail(std::string("linear model holds a non-finite number"));
   }
   std::copy_n(dense.begin(), kDenseFeatureCount, model.dense_mean().begin());
-  std::copy_n(dense.begin() + kDenseFeatureCount, kDenseFeatureCount,
-              model.dense_scale().begin());
+  std::copy_n(dense.begin() + kDenseFeatureCount, kDenseFeatureCount, model.dense_scale().begin());
   std::transform(stored.begin(), stored.end(), model.weights().begin(),
                  [&](std::int16_t value) { return static_cast<float>(value) * scale; });
   return model;
@@ -246,10 +245,10 @@ Result<DifficultyScorer::Model, std::string> decode_model(std::string_view bytes
     return fail(std::string("truncated"));
   }
   if (format != kDifficultyFormatVersion || features != kDifficultyFeatureVersion) {
-    return fail(fmt::format("format {} with feature version {}; this build reads format {} with "
-                            "feature version {}",
-                            format, features, kDifficultyFormatVersion,
-                            kDifficultyFeatureVersion));
+    return fail(
+        fmt::format("format {} with feature version {}; this build reads format {} with "
+                    "feature version {}",
+                    format, features, kDifficultyFormatVersion, kDifficultyFeatureVersion));
   }
   if (fnv1a(body) != stored) {
     return fail(std::string("corrupt or truncated (checksum mismatch)"));

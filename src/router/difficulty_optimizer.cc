@@ -46,8 +46,8 @@ std::vector<double> search_direction(const std::deque<Correction>& history,
   }
   if (!history.empty()) {
     const Correction& last = history.back();
-    const double scale = dot(last.step, last.gradient_step) /
-                         dot(last.gradient_step, last.gradient_step);
+    const double scale =
+        dot(last.step, last.gradient_step) / dot(last.gradient_step, last.gradient_step);
     for (double& value : q) {
       value *= scale;
     }

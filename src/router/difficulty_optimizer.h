@@ -14,7 +14,7 @@ using Objective =
 
 struct OptimizerOptions {
   int max_iterations = 200;
-  int history = 8;                  // correction pairs kept
+  int history = 8;                   // correction pairs kept
   double gradient_tolerance = 1e-6;  // stop when |gradient|_inf falls below this
 };
 

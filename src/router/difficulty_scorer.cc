@@ -109,9 +109,10 @@ std::vector<float> share_quantiles(std::span<const double> scores) {
     const auto escalated = static_cast<std::size_t>(std::lround(
         static_cast<double>(j) / static_cast<double>(kQuantileCount - 1) * static_cast<double>(n)));
     // Halfway between the last escalated and the first kept score.
-    quantiles[j] = static_cast<float>(escalated == 0    ? sorted[0]
-                                      : escalated >= n ? sorted[n - 1] - 1
-                                                       : (sorted[escalated - 1] + sorted[escalated]) / 2);
+    quantiles[j] =
+        static_cast<float>(escalated == 0   ? sorted[0]
+                           : escalated >= n ? sorted[n - 1] - 1
+                                            : (sorted[escalated - 1] + sorted[escalated]) / 2);
   }
   return quantiles;
 }
@@ -229,7 +230,9 @@ DifficultyParts DifficultyScorer::parts(std::string_view prompt) const {
   return {blend(model, estimates), estimates.linear, estimates.topic, estimates.trees};
 }
 
-double DifficultyScorer::score(std::string_view prompt) const { return parts(prompt).score; }
+double DifficultyScorer::score(std::string_view prompt) const {
+  return parts(prompt).score;
+}
 
 double DifficultyScorer::threshold_for_share(double share) const {
   const std::vector<float>& quantiles = model_->quantiles;
@@ -248,9 +251,13 @@ void DifficultyScorer::calibrate(std::span<const double> scores) {
   model_ = std::move(copy);
 }
 
-bool DifficultyScorer::has_topics() const { return model_->topic_count() > 0; }
+bool DifficultyScorer::has_topics() const {
+  return model_->topic_count() > 0;
+}
 
-std::string DifficultyScorer::to_bytes() const { return encode_model(*model_); }
+std::string DifficultyScorer::to_bytes() const {
+  return encode_model(*model_);
+}
 
 Result<DifficultyScorer, std::string> DifficultyScorer::from_bytes(std::string_view bytes) {
   auto model = decode_model(bytes);

@@ -17,8 +17,9 @@
 //
 // Training draws no random numbers (L-BFGS on convex objectives, exhaustive tree splits): the
 // same examples and options give the same model file byte for byte; the seed that matters is
-// the caller's, for the split into training and held-out data. A DifficultyScorer is immutable after training or loading; score() and
-// threshold_for_share() may be called from any number of threads at once.
+// the caller's, for the split into training and held-out data. A DifficultyScorer is immutable
+// after training or loading; score() and threshold_for_share() may be called from any number of
+// threads at once.
 //
 // Example:
 //   auto scorer = DifficultyScorer::load("models/router/difficulty.bin");

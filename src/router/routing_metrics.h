@@ -29,8 +29,8 @@ struct RoutedOutcome {
 };
 
 struct RoutingCurve {
-  double weak_quality = 0;    // q(0)
-  double strong_quality = 0;  // q(1)
+  double weak_quality = 0;      // q(0)
+  double strong_quality = 0;    // q(1)
   std::vector<double> quality;  // quality[k] = q(k / n), n + 1 points
 
   std::size_t requests() const { return quality.empty() ? 0 : quality.size() - 1; }

@@ -35,9 +35,9 @@ struct SyntheticRequest {
   int topic = 0;
 };
 
-constexpr std::array<std::string_view, 12> kFiller = {
-    "please", "explain", "the",    "answer", "briefly", "with",
-    "a",      "short",   "reason", "for",    "each",    "step"};
+constexpr std::array<std::string_view, 12> kFiller = {"please",  "explain", "the",  "answer",
+                                                      "briefly", "with",    "a",    "short",
+                                                      "reason",  "for",     "each", "step"};
 constexpr std::array<std::string_view, 3> kTopicWords = {"geometry", "history", "cooking"};
 
 // Hard requests (only the strong model gets them right) nearly always carry the word "theorem", and
@@ -199,8 +199,8 @@ TEST(DifficultyScorerTest, ThresholdEscalatesTheRequestedShare) {
   double previous = scorer.threshold_for_share(0);
   for (const double share : {0.0, 0.05, 0.1, 0.2, 0.5, 0.9, 1.0}) {
     const double threshold = scorer.threshold_for_share(share);
-    const auto escalated = std::count_if(scores.begin(), scores.end(),
-                                         [&](double s) { return s > threshold; });
+    const auto escalated =
+        std::count_if(scores.begin(), scores.end(), [&](double s) { return s > threshold; });
     EXPECT_NEAR(static_cast<double>(escalated), share * 1000, 1.0) << "share " << share;
     EXPECT_LE(threshold, previous);
     previous = threshold;
@@ -210,10 +210,10 @@ TEST(DifficultyScorerTest, ThresholdEscalatesTheRequestedShare) {
 }
 
 TEST(DifficultyDataTest, ReadsRecordsAndSkipsBlankLines) {
-  const std::string path = write_file(
-      "ok.jsonl",
-      "{\"q\": \"What is 2+2?\", \"w\": true, \"s\": 1, \"src\": \"math\"}\n\n"
-      "{\"q\": \"Name a poet.\", \"w\": 0, \"s\": false, \"src\": \"lit\"}\n");
+  const std::string path =
+      write_file("ok.jsonl",
+                 "{\"q\": \"What is 2+2?\", \"w\": true, \"s\": 1, \"src\": \"math\"}\n\n"
+                 "{\"q\": \"Name a poet.\", \"w\": 0, \"s\": false, \"src\": \"lit\"}\n");
   auto records = read_difficulty_records(path, {"q", "w", "s", "src", ""});
   std::filesystem::remove(path);
   ASSERT_TRUE(records.ok()) << records.error();
@@ -238,7 +238,8 @@ TEST(DifficultyDataTest, ErrorsNameTheFileAndLine) {
   };
   for (const auto& c : cases) {
     const std::string good = R"({"prompt": "ok", "weak_correct": true, "strong_correct": true})";
-    const std::string path = write_file("bad.jsonl", good + "\n" + good + "\n" + std::string(c.line));
+    const std::string path =
+        write_file("bad.jsonl", good + "\n" + good + "\n" + std::string(c.line));
     auto records = read_difficulty_records(path, {});
     std::filesystem::remove(path);
     ASSERT_FALSE(records.ok()) << c.line;
@@ -253,8 +254,8 @@ TEST(DifficultyDataTest, ErrorsNameTheFileAndLine) {
 std::vector<DifficultyRecord> records_of(const std::vector<SyntheticRequest>& requests) {
   std::vector<DifficultyRecord> out;
   for (const SyntheticRequest& r : requests) {
-    out.push_back({r.prompt, r.weak_correct, r.strong_correct,
-                   std::string(kTopicWords[r.topic]), {}});
+    out.push_back(
+        {r.prompt, r.weak_correct, r.strong_correct, std::string(kTopicWords[r.topic]), {}});
   }
   return out;
 }
@@ -270,9 +271,8 @@ TEST(DifficultySplitTest, HoldsOutTheShareOfEveryStratumReproducibly) {
 
   for (const std::string_view topic : kTopicWords) {
     const auto in = [&](const std::vector<std::size_t>& part) {
-      return static_cast<double>(std::count_if(part.begin(), part.end(), [&](std::size_t i) {
-        return records[i].stratum == topic;
-      }));
+      return static_cast<double>(std::count_if(
+          part.begin(), part.end(), [&](std::size_t i) { return records[i].stratum == topic; }));
     };
     const double total = in(split.training) + in(split.heldout);
     EXPECT_NEAR(in(split.heldout) / total, 0.2, 0.02) << topic;
