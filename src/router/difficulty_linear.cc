@@ -175,8 +175,13 @@ LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
   minimize_lbfgs([&](const std::vector<double>& p,
                      std::vector<double>& g) { return objective(view, options, p, g); },
                  w, optimizer);
-  std::transform(w.begin(), w.end(), model.weights_.begin(),
-                 [](double v) { return static_cast<float>(v); });
+  // Feature-major for scoring: one feature's weights for every output share cache lines.
+  const std::size_t row = model.row_size();
+  for (std::size_t k = 0; k < options.outputs; ++k) {
+    for (std::size_t j = 0; j < row; ++j) {
+      model.weights_[j * options.outputs + k] = static_cast<float>(w[k * row + j]);
+    }
+  }
   const float step = weight_step(model.weights_);
   for (float& weight : model.weights_) {
     weight = std::round(weight / step) * step;
@@ -191,17 +196,25 @@ void LinearModel::logits(const PromptFeatures& features, std::span<float> out) c
   for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
     dense[d] = (features.dense[d] - dense_mean_[d]) * dense_scale_[d];
   }
+  std::fill(out.begin(), out.end(), 0.0F);
+  for (const std::uint32_t bucket : features.buckets) {
+    const float* weights = &weights_[bucket * outputs_];
+    for (std::size_t k = 0; k < outputs_; ++k) {
+      out[k] += weights[k];
+    }
+  }
   for (std::size_t k = 0; k < outputs_; ++k) {
-    const float* row = &weights_[k * row_size()];
-    float sparse = 0;
-    for (const std::uint32_t bucket : features.buckets) {
-      sparse += row[bucket];
+    out[k] *= features.bucket_weight;
+  }
+  for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
+    const float* weights = &weights_[(buckets + d) * outputs_];
+    for (std::size_t k = 0; k < outputs_; ++k) {
+      out[k] += weights[k] * dense[d];
     }
-    float sum = row[row_size() - 1] + sparse * features.bucket_weight;
-    for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
-      sum += row[buckets + d] * dense[d];
-    }
-    out[k] = sum;
+  }
+  const float* biases = &weights_[(row_size() - 1) * outputs_];
+  for (std::size_t k = 0; k < outputs_; ++k) {
+    out[k] += biases[k];
   }
 }
 

@@ -45,7 +45,9 @@ class LinearModel {
   std::size_t outputs() const { return outputs_; }
   std::size_t row_size() const { return (std::size_t{1} << hash_bits_) + kDenseFeatureCount + 1; }
 
-  // The model's numbers, for saving and loading: weights are outputs() rows of row_size().
+  // The model's numbers, for saving and loading. Weights are feature-major: the weight of
+  // feature j (buckets, then dense features, then the bias) for output k is at
+  // j * outputs() + k.
   std::vector<float>& weights() { return weights_; }
   const std::vector<float>& weights() const { return weights_; }
   std::array<float, kDenseFeatureCount>& dense_mean() { return dense_mean_; }

@@ -15,7 +15,7 @@
 //   u32 quantile_count; f32 quantiles[]   scores at escalated shares 0, 1/(count-1), ..., 1
 //   u64 FNV-1a of every byte above
 // A linear model is: u32 hash_bits; u32 outputs; f32 dense_mean[D]; f32 dense_scale[D];
-// f32 scale; i16 weights[outputs * row_size] (weight = stored * scale).
+// f32 scale; i16 weights[row_size * outputs] (feature-major, weight = stored * scale).
 #pragma once
 
 #include <array>
