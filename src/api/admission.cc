@@ -30,7 +30,9 @@ std::int64_t text_bytes(const json::value& content) {
   return bytes;
 }
 
-std::int64_t prompt_estimate(const json::object& body) {
+}  // namespace
+
+std::int64_t estimate_prompt_tokens(const json::object& body) {
   std::int64_t tokens = 0;
   if (const auto* messages = body.if_contains("messages"); messages && messages->is_array()) {
     for (const json::value& message : messages->as_array()) {
@@ -48,6 +50,8 @@ std::int64_t prompt_estimate(const json::object& body) {
   return tokens;
 }
 
+namespace {
+
 std::optional<std::int64_t> requested_completion(const json::object& body) {
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     const auto* value = body.if_contains(key);
@@ -61,7 +65,7 @@ std::optional<std::int64_t> requested_completion(const json::object& body) {
 }  // namespace
 
 limits::Demand estimate_demand(const json::object& body, const config::ModelConfig& model) {
-  limits::Demand demand{.prompt_tokens = prompt_estimate(body)};
+  limits::Demand demand{.prompt_tokens = estimate_prompt_tokens(body)};
   if (const auto asked = requested_completion(body)) {
     demand.completion_tokens = *asked;
   } else if (model.context_length > demand.prompt_tokens) {

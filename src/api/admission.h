@@ -13,7 +13,11 @@
 
 namespace switchyard::api {
 
-// The prompt estimate (about three bytes a token, so rather more than fewer) and the
+// The prompt's tokens, estimated at about three bytes a token (rather more than fewer) plus a
+// few per message.
+std::int64_t estimate_prompt_tokens(const boost::json::object& body);
+
+// The prompt estimate and the
 // completion reserve: max_completion_tokens or max_tokens when given, else what is left of
 // the model's context, else 4096.
 limits::Demand estimate_demand(const boost::json::object& body, const config::ModelConfig& model);

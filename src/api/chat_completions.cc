@@ -1,11 +1,14 @@
 // POST /v1/chat/completions: validate, apply the privacy policy, rewrite the model name,
 // forward, and relay the answer whole or as a stream with placeholders restored, capturing
 // usage either way.
+#include <functional>
+
 #include <boost/json.hpp>
 
 #include "api/admission.h"
 #include "api/privacy_guard.h"
 #include "api/proxy.h"
+#include "api/routing.h"
 #include "api/validation.h"
 #include "http/sse.h"
 #include "privacy/restorer.h"
@@ -110,8 +113,11 @@ class PrefetchedStream final : public providers::ChunkStream {
 struct Relay {
   const config::ModelConfig& model;
   bool forward_usage = false;
-  std::string_view privacy;          // the x-switchyard-privacy value; empty: none
+  const Explanation& explanation;  // the privacy and route headers
   privacy::ChunkRestorer& restorer;  // puts values back where placeholders come back
+  // Called at the clean end of the upstream's stream, before the client is sent its end, so
+  // that what the request spent is settled by the time the client sees it finish.
+  std::function<void()> on_complete;
 };
 
 // What the restorer still holds, as one more event; empty when it holds nothing.
@@ -133,9 +139,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   header.set(bhttp::field::content_type, "text/event-stream");
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("x-switchyard-model", model.name);
-  if (!relay.privacy.empty()) {
-    header.set(kPrivacyHeader, relay.privacy);
-  }
+  add_explanation(header, relay.explanation);
   if (!co_await exchange.start_stream(std::move(header))) {
     co_return "client_gone";
   }
@@ -151,6 +155,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
       co_return "stream_failed";
     }
     if (!chunk->has_value()) {
+      relay.on_complete();
       outgoing += held_text_event(relay, usage);
       outgoing += kDone;
       co_await exchange.write_chunk(outgoing);
@@ -184,33 +189,87 @@ void keep_capable(PreparedRequest& prepared, bool stream) {
   });
 }
 
-// What the limits admitted a request with.
-struct Admitted {
+// Everything decided before a request is sent: how it is streamed, what the privacy guard
+// found, and what the limits admitted it with.
+struct ChatPlan {
+  bool stream = false;
+  bool forward_usage = false;
+  PrivacyScan guard;
   limits::Demand demand;
   limits::Ticket ticket;
 };
 
+// The targets of a request that names a model: it and its capable fallbacks, those the privacy
+// policy allows.
+std::optional<ApiError> direct_targets(PreparedRequest& prepared, const PrivacyScan& guard,
+                                       bool stream) {
+  if (auto problem = check_features(*prepared.model, prepared.body, stream)) {
+    return problem;
+  }
+  keep_capable(prepared, stream);
+  keep_permitted(prepared, guard);
+  if (prepared.targets.empty()) {
+    return kept_local(guard.decision, *prepared.model);
+  }
+  return std::nullopt;
+}
+
+// Decides everything up to sending: targets (routed or named), privacy, limits. Nothing
+// refused here has reached a provider.
+Result<ChatPlan, ApiError> plan_chat(PreparedRequest& prepared, const ProxyContext& context,
+                                     const http::Request& request, const config::KeyConfig* key) {
+  ChatPlan plan;
+  plan.stream = wants_stream(prepared.body);
+  plan.forward_usage = plan.stream && client_wants_usage(prepared.body);
+  if (plan.stream) {
+    request_stream_usage(prepared.body);
+  }
+  plan.guard = scan_privacy(prepared, context, request);
+  if (plan.guard.refusal) {
+    return fail(*plan.guard.refusal);
+  }
+  auto problem = prepared.model == nullptr
+                     ? route_request(prepared, context, plan.guard, key, plan.stream)
+                     : direct_targets(prepared, plan.guard, plan.stream);
+  if (problem) {
+    return fail(std::move(*problem));
+  }
+  plan.demand = estimate_demand(prepared.body, *prepared.model);
+  auto ticket = admit(context, key, prepared, plan.demand);
+  if (!ticket) {
+    return fail(std::move(ticket).error());
+  }
+  plan.ticket = std::move(ticket).value();
+  return plan;
+}
+
 // Answers a delivered stream: the first chunk was read while attempts could still change
 // where the request went, so it goes out first.
 http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequest& prepared,
-                                    Delivery& delivery, privacy::Vault& vault, bool forward_usage,
-                                    Admitted& admitted, Clock::time_point started) {
+                                    Delivery& delivery, privacy::Vault& vault, ChatPlan& plan,
+                                    Clock::time_point started) {
   const config::ModelConfig& model = *prepared.targets[delivery.target].model;
   std::optional<Usage> usage;
   privacy::ChunkRestorer restorer(vault);
-  const Relay relay{.model = model,
-                    .forward_usage = forward_usage,
-                    .privacy = prepared.privacy,
-                    .restorer = restorer};
-  PrefetchedStream stream(*delivery.response.stream, std::move(delivery.first_chunk));
   std::int64_t relayed = 0;
+  bool settled = false;
+  auto settle_now = [&] {
+    settle(plan.ticket, model, usage, plan.demand, relayed);
+    settled = true;
+  };
+  const Relay relay{.model = model,
+                    .forward_usage = plan.forward_usage,
+                    .explanation = prepared.explanation,
+                    .restorer = restorer,
+                    .on_complete = settle_now};
+  PrefetchedStream stream(*delivery.response.stream, std::move(delivery.first_chunk));
   const auto outcome = co_await relay_stream(exchange, stream, relay, usage, relayed);
-  // A stream the client left is billed for what it was sent; one that failed, for what it
-  // reported: a failure is not a completion.
-  if (outcome == "ok" || outcome == "client_gone") {
-    settle(admitted.ticket, model, usage, admitted.demand, relayed);
+  // A stream the client left is billed for what it was sent; one that failed is not a
+  // completion, and its reservation is given back.
+  if (!settled && outcome == "client_gone") {
+    settle_now();
   }
-  log_request(exchange, model, outcome, usage, started, prepared.privacy);
+  log_request(exchange, &model, outcome, usage, started, prepared.explanation);
 }
 
 }  // namespace
@@ -224,62 +283,34 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
     co_await respond_error(exchange, prepared.error());
     co_return;
   }
-  const bool stream = wants_stream(prepared->body);
-  if (auto problem = check_features(*prepared->model, prepared->body, stream)) {
-    co_await respond_error(exchange, *problem);
+  auto plan = plan_chat(*prepared, context, exchange.request(), key);
+  if (!plan) {
+    co_await respond_error(exchange, plan.error(), prepared->explanation);
+    log_request(exchange, prepared->model, *plan.error().code, std::nullopt, started,
+                prepared->explanation);
     co_return;
   }
-  keep_capable(*prepared, stream);
-  const bool forward_usage = stream && client_wants_usage(prepared->body);
-  if (stream) {
-    request_stream_usage(prepared->body);
-  }
-  // Before anything is sent: a refused request never reaches a provider.
-  const PrivacyScan guard = scan_privacy(*prepared, context, exchange.request());
-  std::optional<ApiError> refusal = guard.refusal;
-  keep_permitted(*prepared, guard);
-  if (!refusal && prepared->targets.empty()) {
-    refusal = kept_local(guard.decision, *prepared->model);
-  }
-  if (refusal) {
-    co_await respond_error(exchange, *refusal, prepared->privacy);
-    log_request(exchange, *prepared->model, *refusal->code, std::nullopt, started,
-                prepared->privacy);
-    co_return;
-  }
-
-  Admitted admitted{.demand = estimate_demand(prepared->body, *prepared->model)};
-  auto ticket = admit(context, key, *prepared, admitted.demand);
-  if (!ticket) {
-    co_await respond_error(exchange, ticket.error(), prepared->privacy);
-    log_request(exchange, *prepared->model, *ticket.error().code, std::nullopt, started,
-                prepared->privacy);
-    co_return;
-  }
-  admitted.ticket = std::move(ticket).value();
-
   std::vector<privacy::Vault> vaults(prepared->targets.size());
   auto body_for = [&](std::size_t target) {
     json::object body = upstream_body(*prepared, target);
-    vaults[target] = protect_for(guard, body, *prepared->targets[target].model, context);
+    vaults[target] = protect_for(plan->guard, body, *prepared->targets[target].model, context);
     return body;
   };
   auto delivery =
-      co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions, stream,
-                       started, body_for);
+      co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions,
+                       plan->stream, started, body_for);
   if (!delivery) {
     co_return;
   }
   const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
-  if (!stream) {
-    settle(admitted.ticket, answered, read_usage(delivery->response.body), admitted.demand, 0);
+  if (!plan->stream) {
+    settle(plan->ticket, answered, read_usage(delivery->response.body), plan->demand, 0);
     privacy::restore_answer(delivery->response.body, vaults[delivery->target]);
     co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
-                                 prepared->privacy);
+                                 prepared->explanation);
     co_return;
   }
-  co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], forward_usage,
-                         admitted, started);
+  co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], *plan, started);
 }
 
 }  // namespace switchyard::api

@@ -42,18 +42,27 @@ spdlog::logger& api_logger() {
   return *logger;
 }
 
+void add_explanation(bhttp::fields& headers, const Explanation& explanation) {
+  if (!explanation.privacy.empty()) {
+    headers.set(kPrivacyHeader, explanation.privacy);
+  }
+  if (!explanation.route.empty()) {
+    headers.set(kRouteHeader, explanation.route);
+    headers.set(kRouteReasonHeader, explanation.route_reason);
+  }
+}
+
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error) {
-  co_await respond_error(exchange, error, {});
+  const Explanation none;
+  co_await respond_error(exchange, error, none);
 }
 
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error,
-                                    std::string_view privacy) {
+                                    const Explanation& explanation) {
   api_logger().debug("request {} failed: {} {}", exchange.request_id(),
                      static_cast<unsigned>(error.status), error.code.value_or(""));
   auto response = http::make_error_response(error);
-  if (!privacy.empty()) {
-    response.set(kPrivacyHeader, privacy);
-  }
+  add_explanation(response, explanation);
   co_await exchange.respond(std::move(response));
 }
 
@@ -85,19 +94,18 @@ Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config,
                  std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
-                 std::shared_ptr<const privacy::Scanner> scanner,
-                 std::shared_ptr<privacy::VaultStore> conversations,
-                 std::shared_ptr<reliability::Resilience> resilience,
-                 std::shared_ptr<limits::LimitBoard> limits)
+                 SharedParts shared)
     : config_(std::move(config)),
       providers_(std::move(providers)),
-      scanner_(std::move(scanner)),
-      conversations_(std::move(conversations)),
-      resilience_(std::move(resilience)),
-      limits_(std::move(limits)),
+      shared_(std::move(shared)),
       server_(server),
-      proxy_context_{*config_,          *providers_,  scanner_.get(), conversations_.get(),
-                     resilience_.get(), limits_.get()} {}
+      proxy_context_{.config = *config_,
+                     .providers = *providers_,
+                     .scanner = shared_.scanner.get(),
+                     .conversations = shared_.conversations.get(),
+                     .resilience = shared_.resilience.get(),
+                     .limits = shared_.limits.get(),
+                     .classifiers = shared_.classifiers.get()} {}
 
 http::Awaitable<void> Gateway::handle(http::Exchange& exchange) {
   const auto& request = exchange.request();
@@ -188,16 +196,17 @@ Result<const config::KeyConfig*, http::ErrorInfo> Gateway::find_key(
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
                                           const http::EndpointCache& endpoints,
                                           const providers::LocalEngines& engines,
-                                          std::shared_ptr<const privacy::Scanner> scanner) {
-  // One store for all threads: a conversation's turns may arrive on any of them.
-  auto conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{});
-  // One set of breakers and one retry budget: an upstream's health is the same seen from any
-  // thread.
-  auto resilience = std::make_shared<reliability::Resilience>(*config);
-  auto limits = std::make_shared<limits::LimitBoard>(*config);
-  return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner),
-          conversations = std::move(conversations), resilience = std::move(resilience),
-          limits = std::move(limits)](
+                                          std::shared_ptr<const privacy::Scanner> scanner,
+                                          std::shared_ptr<const router::Classifiers> classifiers) {
+  // One of each for all threads: a conversation's turns may arrive on any of them, and an
+  // upstream's health, a key's spend and the retry budget are the same seen from any thread.
+  SharedParts shared{
+      .scanner = std::move(scanner),
+      .classifiers = std::move(classifiers),
+      .conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{}),
+      .resilience = std::make_shared<reliability::Resilience>(*config),
+      .limits = std::make_shared<limits::LimitBoard>(*config)};
+  return [config = std::move(config), &endpoints, &engines, shared = std::move(shared)](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
@@ -205,8 +214,7 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
       log::get("api")->critical("provider setup failed: {}", registry.error());
       std::abort();
     }
-    return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner,
-                                     conversations, resilience, limits);
+    return std::make_unique<Gateway>(config, std::move(registry).value(), state, shared);
   };
 }
 

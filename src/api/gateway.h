@@ -20,15 +20,20 @@
 
 namespace switchyard::api {
 
+// What every I/O thread's Gateway shares: built once, read-only or thread-safe.
+struct SharedParts {
+  std::shared_ptr<const privacy::Scanner> scanner;         // null when the privacy guard is off
+  std::shared_ptr<const router::Classifiers> classifiers;  // null when routes use none
+  std::shared_ptr<privacy::VaultStore> conversations;
+  std::shared_ptr<reliability::Resilience> resilience;
+  std::shared_ptr<limits::LimitBoard> limits;
+};
+
 class Gateway final : public http::Handler {
  public:
-  // `scanner` is null when the privacy guard is off.
   Gateway(std::shared_ptr<const config::Config> config,
           std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
-          std::shared_ptr<const privacy::Scanner> scanner,
-          std::shared_ptr<privacy::VaultStore> conversations,
-          std::shared_ptr<reliability::Resilience> resilience,
-          std::shared_ptr<limits::LimitBoard> limits);
+          SharedParts shared);
 
   http::Awaitable<void> handle(http::Exchange& exchange) override;
 
@@ -41,10 +46,7 @@ class Gateway final : public http::Handler {
 
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<providers::Registry> providers_;
-  std::shared_ptr<const privacy::Scanner> scanner_;
-  std::shared_ptr<privacy::VaultStore> conversations_;
-  std::shared_ptr<reliability::Resilience> resilience_;
-  std::shared_ptr<limits::LimitBoard> limits_;
+  SharedParts shared_;
   const http::ServerState& server_;
   ProxyContext proxy_context_;
 };
@@ -57,9 +59,11 @@ Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
 
 // The factory http::Server calls once per I/O thread. The config's providers must already
 // have been built once successfully (Registry::create), so that a failure here is a bug.
+// `scanner` and `classifiers` may be null (no privacy guard, no classifier).
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
                                           const http::EndpointCache& endpoints,
                                           const providers::LocalEngines& engines,
-                                          std::shared_ptr<const privacy::Scanner> scanner);
+                                          std::shared_ptr<const privacy::Scanner> scanner,
+                                          std::shared_ptr<const router::Classifiers> classifiers);
 
 }  // namespace switchyard::api

@@ -13,6 +13,7 @@
 #include "privacy/vault_store.h"
 #include "providers/registry.h"
 #include "reliability/resilience.h"
+#include "router/classifiers.h"
 
 namespace switchyard::api {
 
@@ -20,14 +21,27 @@ namespace switchyard::api {
 struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
-  const privacy::Scanner* scanner = nullptr;      // null: the privacy guard is off
-  privacy::VaultStore* conversations = nullptr;   // shared by every I/O thread; thread-safe
-  reliability::Resilience* resilience = nullptr;  // shared by every I/O thread; thread-safe
-  limits::LimitBoard* limits = nullptr;           // shared by every I/O thread; thread-safe
+  const privacy::Scanner* scanner = nullptr;         // null: the privacy guard is off
+  privacy::VaultStore* conversations = nullptr;      // shared by every I/O thread; thread-safe
+  reliability::Resilience* resilience = nullptr;     // shared by every I/O thread; thread-safe
+  limits::LimitBoard* limits = nullptr;              // shared by every I/O thread; thread-safe
+  const router::Classifiers* classifiers = nullptr;  // null: the routes use no classifier
 };
 
-// The response header that reports the privacy action and the entity counts.
+// The response headers that explain how a request was handled: the privacy action with the
+// entity counts, and for a routed alias the route taken and the facts it matched on.
 inline constexpr std::string_view kPrivacyHeader = "x-switchyard-privacy";
+inline constexpr std::string_view kRouteHeader = "x-switchyard-route";
+inline constexpr std::string_view kRouteReasonHeader = "x-switchyard-route-reason";
+
+// What those headers say; empty parts are not sent.
+struct Explanation {
+  std::string privacy;  // e.g. "pseudonymize; PERSON=2": types and counts, never values
+  std::string route;
+  std::string route_reason;
+};
+
+void add_explanation(boost::beast::http::fields& headers, const Explanation& explanation);
 
 // `key` is the gateway key the request came with; null when the gateway has none.
 http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const ProxyContext& context,
@@ -49,9 +63,9 @@ spdlog::logger& api_logger();
 // the API's nesting limit.
 http::Response json_response(std::string body);
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error);
-// As above, with a non-empty `privacy` sent as the x-switchyard-privacy header.
+// As above, with the explanation headers.
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error,
-                                    std::string_view privacy);
+                                    const Explanation& explanation);
 Result<boost::json::object, http::ErrorInfo> parse_body(const http::Request& request);
 
 }  // namespace switchyard::api

@@ -87,7 +87,7 @@ PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,
   scan.conversation = std::move(conversation).value();
   scan.decision = scan_and_decide(*context.scanner, prepared.body, context.config.privacy.actions,
                                   scan.findings);
-  prepared.privacy = privacy::describe(scan.decision);
+  prepared.explanation.privacy = privacy::describe(scan.decision);
   if (scan.decision.action == privacy::Action::kBlock) {
     scan.refusal = blocked(scan.decision);
   }

@@ -26,7 +26,7 @@ struct PrivacyScan {
 // The request header that names a conversation, so its placeholders last across turns.
 inline constexpr std::string_view kConversationHeader = "x-switchyard-conversation-id";
 
-// Scans the prepared request and decides, setting prepared.privacy (the header value). A
+// Scans the prepared request and decides, setting prepared.explanation.privacy. A
 // blocked request, or one with a bad conversation header, comes back with a refusal. With the
 // guard off (no scanner) everything passes.
 PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,

@@ -2,12 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "limits/limit_board.h"
+
 namespace switchyard::api {
 namespace {
 
 namespace json = boost::json;
-
-constexpr double kTokensPerMillion = 1e6;
 
 std::int64_t token_count(const json::object& usage, std::string_view key) {
   const auto* value = usage.if_contains(key);
@@ -47,6 +47,9 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
     return fail(std::move(*problem));
   }
   const std::string_view name = body->at("model").as_string();
+  if (required == config::Capability::kChat && context.config.is_alias(name)) {
+    return PreparedRequest{.body = std::move(body).value()};  // the router picks the targets
+  }
   const config::ModelConfig* model = context.config.find_model(name);
   if (model == nullptr) {
     return fail(model_not_found(name));
@@ -100,9 +103,9 @@ http::Awaitable<std::optional<Delivery>> forward(
   if (!delivered) {
     const AttemptFailure& failure = delivered.error();
     const ApiError error = from_provider_error(failure.error, failure.model->provider);
-    co_await respond_error(exchange, error, prepared.privacy);
-    log_request(exchange, *failure.model, "upstream_error", std::nullopt, started,
-                prepared.privacy);
+    co_await respond_error(exchange, error, prepared.explanation);
+    log_request(exchange, failure.model, "upstream_error", std::nullopt, started,
+                prepared.explanation);
     co_return std::nullopt;
   }
   co_return std::move(delivered).value();
@@ -111,21 +114,19 @@ http::Awaitable<std::optional<Delivery>> forward(
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model, json::object answer,
                                           std::chrono::steady_clock::time_point started,
-                                          std::string_view privacy) {
+                                          const Explanation& explanation) {
   const auto usage = read_usage(answer);
   answer["model"] = model.name;
   auto response = json_response(json::serialize(answer));
   response.set("x-switchyard-model", model.name);
-  if (!privacy.empty()) {
-    response.set(kPrivacyHeader, privacy);
-  }
+  add_explanation(response, explanation);
   co_await exchange.respond(std::move(response));
-  log_request(exchange, model, "ok", usage, started, privacy);
+  log_request(exchange, &model, "ok", usage, started, explanation);
 }
 
-void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
+void log_request(const http::Exchange& exchange, const config::ModelConfig* model,
                  std::string_view outcome, const std::optional<Usage>& usage,
-                 std::chrono::steady_clock::time_point started, std::string_view privacy) {
+                 std::chrono::steady_clock::time_point started, const Explanation& explanation) {
   spdlog::logger& logger = api_logger();
   if (!logger.should_log(spdlog::level::debug)) {
     return;
@@ -134,14 +135,16 @@ void log_request(const http::Exchange& exchange, const config::ModelConfig& mode
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   const Usage tokens = usage.value_or(Usage{});
   const double spend =
-      (static_cast<double>(tokens.prompt_tokens) * model.input_price_per_mtok +
-       static_cast<double>(tokens.completion_tokens) * model.output_price_per_mtok) /
-      kTokensPerMillion;
+      model != nullptr ? limits::cost_usd(*model, tokens.prompt_tokens, tokens.completion_tokens)
+                       : 0.0;
+  const std::string_view privacy = explanation.privacy;
   logger.debug(
-      "request {} model={} provider={} outcome={} prompt_tokens={} "
-      "completion_tokens={} spend_usd={:.6f} ms={:.1f} privacy=\"{}\"",
-      exchange.request_id(), model.name, model.provider, outcome, tokens.prompt_tokens,
-      tokens.completion_tokens, spend, elapsed.count(), privacy.empty() ? "not_scanned" : privacy);
+      "request {} model={} provider={} outcome={} prompt_tokens={} completion_tokens={} "
+      "spend_usd={:.6f} ms={:.1f} privacy=\"{}\" route=\"{}\" route_reason=\"{}\"",
+      exchange.request_id(), model != nullptr ? model->name : "-",
+      model != nullptr ? model->provider : "-", outcome, tokens.prompt_tokens,
+      tokens.completion_tokens, spend, elapsed.count(), privacy.empty() ? "not_scanned" : privacy,
+      explanation.route, explanation.route_reason);
 }
 
 }  // namespace switchyard::api

@@ -16,20 +16,21 @@
 namespace switchyard::api {
 
 struct PreparedRequest {
-  const config::ModelConfig* model = nullptr;  // the model the client asked for
+  // The model the client asked for; for a routed alias, null until the route's first target.
+  const config::ModelConfig* model = nullptr;
   // Who may answer, in order: the model, then those of its fallbacks that can.
   std::vector<Target> targets;
   boost::json::object body;  // as the client sent it
-  // The x-switchyard-privacy value, e.g. "pseudonymize; PERSON=2"; empty when the privacy
-  // guard did not look at the request. Types and counts only, never values.
-  std::string privacy;
+  // Empty parts: the privacy guard did not look at the request, it was not routed.
+  Explanation explanation;
 };
 
 using Validator = std::function<std::optional<ApiError>(const boost::json::object&)>;
 
 // Parses and validates the body, finds the model (404 when unknown), checks that it has
 // `required` (400 when it does not) and lists the targets: the model and those of its
-// fallbacks that also have `required`.
+// fallbacks that also have `required`. A chat request to a routed alias comes back without
+// model or targets, for the router to fill in.
 Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
                                                   const ProxyContext& context,
                                                   const Validator& validate,
@@ -54,18 +55,19 @@ http::Awaitable<std::optional<Delivery>> forward(
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
     std::function<boost::json::object(std::size_t)> body_for);
 
-// Answers with a whole answer from the provider, under the public model name, and logs it.
-// A non-empty `privacy` is sent as the x-switchyard-privacy header.
+// Answers with a whole answer from the provider, under the public model name, with the
+// explanation headers, and logs it.
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model,
                                           boost::json::object answer,
                                           std::chrono::steady_clock::time_point started,
-                                          std::string_view privacy = {});
+                                          const Explanation& explanation);
 
-// One debug line per finished request: model, outcome, tokens, spend and the privacy action
-// with entity counts. Never content, never a detected value.
-void log_request(const http::Exchange& exchange, const config::ModelConfig& model,
+// One debug line per finished request: model (or the alias, for a request no route took),
+// outcome, tokens, spend, the privacy action with entity counts and the route. Never content,
+// never a detected value.
+void log_request(const http::Exchange& exchange, const config::ModelConfig* model,
                  std::string_view outcome, const std::optional<Usage>& usage,
-                 std::chrono::steady_clock::time_point started, std::string_view privacy = {});
+                 std::chrono::steady_clock::time_point started, const Explanation& explanation);
 
 }  // namespace switchyard::api

@@ -138,8 +138,14 @@ int serve(const ServeOptions& options) {
     return kExitStartError;
   }
 
-  http::Server server(shared->server,
-                      api::make_gateway_factory(shared, endpoints, *engines, *scanner));
+  auto classifiers = router::Classifiers::load(*shared);
+  if (!classifiers) {
+    logger->error("{}", classifiers.error());
+    return kExitStartError;
+  }
+
+  http::Server server(shared->server, api::make_gateway_factory(shared, endpoints, *engines,
+                                                                *scanner, *classifiers));
   if (auto started = server.start(); !started) {
     logger->error("{}", started.error());
     return kExitStartError;

@@ -32,6 +32,17 @@ const ProviderConfig* Config::find_provider(std::string_view name) const {
   return it == providers.end() ? nullptr : &*it;
 }
 
+const TierConfig* Config::find_tier(std::string_view name) const {
+  const auto it = std::find_if(tiers.begin(), tiers.end(),
+                               [&](const TierConfig& tier) { return tier.name == name; });
+  return it == tiers.end() ? nullptr : &*it;
+}
+
+bool Config::is_alias(std::string_view name) const {
+  return std::any_of(routes.begin(), routes.end(),
+                     [&](const RouteConfig& route) { return route.alias == name; });
+}
+
 Config default_config(const std::optional<std::string>& demo_model_path) {
   Config config;
   config.source = "<built-in default>";

@@ -151,6 +151,41 @@ struct PrivacyConfig {
   privacy::ClassActions actions;
 };
 
+// A named group of models, used by routes in place of a model: "small-local", "frontier".
+struct TierConfig {
+  std::string name;
+  std::vector<std::string> models;
+};
+
+// What a route matches; an empty list or an unset bound matches anything, and a request
+// matches when it meets every condition given.
+struct RouteConditions {
+  std::vector<std::string> data_classes;  // "pii", "phi", "pci", "secret", "none": any of them
+  std::vector<std::string> intents;       // the classifier's labels, or "out_of_scope"
+  std::optional<bool> hard;               // the difficulty scorer's verdict
+  std::optional<std::uint32_t> min_prompt_tokens;
+  std::optional<std::uint32_t> max_prompt_tokens;
+  std::uint8_t features = 0;      // Capability bits the request must use, all of them
+  std::vector<std::string> keys;  // gateway key names
+  std::vector<std::pair<std::string, std::string>> metadata;  // request metadata, all equal
+};
+
+// One rule of a routed alias: where requests that match it go, in order of preference.
+struct RouteConfig {
+  std::string name;
+  std::string alias = "auto";  // the model name clients send to be routed
+  RouteConditions when;
+  std::vector<std::string> to;      // model and tier names, as written
+  std::vector<std::string> models;  // `to` with tiers expanded, duplicates dropped
+};
+
+// The trained classifiers routes may use, and how much traffic counts as hard.
+struct RouterConfig {
+  std::string intent_model;      // file; empty: no intent classifier
+  std::string difficulty_model;  // file; empty: no difficulty scorer
+  double escalate_share = 0.1;   // the share of requests the difficulty scorer calls hard
+};
+
 struct Config {
   std::string source;  // file the config came from, or "<built-in default>"
   ServerConfig server;
@@ -159,8 +194,14 @@ struct Config {
   std::vector<KeyConfig> keys;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
+  std::vector<TierConfig> tiers;
+  std::vector<RouteConfig> routes;  // in order of precedence
+  RouterConfig router;
 
   const ModelConfig* find_model(std::string_view name) const;
+  const TierConfig* find_tier(std::string_view name) const;
+  // Whether clients may send `name` as the model to have the request routed.
+  bool is_alias(std::string_view name) const;
   const ProviderConfig* find_provider(std::string_view name) const;
 };
 

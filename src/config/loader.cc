@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/routing_loader.h"
 #include "config/table_reader.h"
 #include "privacy/tagger.h"
 
@@ -404,6 +405,7 @@ Result<Config, std::string> build(const toml::table& root, std::string_view sour
         reader.error("privacy", "must be a table");
       }
     }
+    read_routing(reader, config);
     if (const toml::table* table = reader.subtable("reliability")) {
       TableReader reliability_reader(*table, "reliability", diagnostics, env);
       read_reliability(reliability_reader, config.reliability);
@@ -413,6 +415,9 @@ Result<Config, std::string> build(const toml::table& root, std::string_view sour
   mark_hardware(config);
   if (diagnostics.empty()) {
     cross_check(root, config, diagnostics);
+  }
+  if (diagnostics.empty()) {
+    check_routing(root, config, diagnostics);
   }
   if (!diagnostics.empty()) {
     return fail(diagnostics.joined());

@@ -77,8 +77,13 @@ GatewayUnderTest::GatewayUnderTest(const std::string& toml,
   if (!scanner) {
     throw std::runtime_error(scanner.error());
   }
+  auto classifiers = router::Classifiers::load(*config_);
+  if (!classifiers) {
+    throw std::runtime_error(classifiers.error());
+  }
   server_ = std::make_unique<http::Server>(
-      config_->server, api::make_gateway_factory(config_, *endpoints_, engines_, *scanner));
+      config_->server,
+      api::make_gateway_factory(config_, *endpoints_, engines_, *scanner, *classifiers));
   if (auto started = server_->start(); !started) {
     throw std::runtime_error(started.error());
   }

@@ -306,3 +306,65 @@ TEST(ConfigTest, RefusesBadReliabilitySettingsAndFallbacks) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+constexpr char kRoutingBase[] = R"(
+[[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:9/v1"
+[[models]]
+name = "a"
+provider = "p"
+[[models]]
+name = "b"
+provider = "p"
+[[tiers]]
+name = "both"
+models = ["a", "b"]
+)";
+
+TEST(ConfigTest, ReadsRoutesAndExpandsTiers) {
+  const std::string text = std::string(kRoutingBase) + R"(
+[[routes]]
+name = "tools"
+features = ["tools"]
+data_class = ["none", "pii"]
+min_prompt_tokens = 5
+metadata = { team = "x" }
+to = ["b", "both"]
+)";
+  auto config = load_string(text, "ok.toml", env_with({}));
+  ASSERT_TRUE(config) << config.error();
+  const RouteConfig& route = config->routes.at(0);
+  EXPECT_EQ(route.alias, "auto");
+  EXPECT_EQ(route.models, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(route.when.min_prompt_tokens, 5U);
+  EXPECT_EQ(route.when.metadata.at(0).second, "x");
+  EXPECT_TRUE(config->is_alias("auto"));
+  EXPECT_FALSE(config->is_alias("a"));
+}
+
+TEST(ConfigTest, RefusesInconsistentRoutes) {
+  const std::string base(kRoutingBase);
+  expect_problem(base + "[[routes]]\nname = \"r\"\nto = [\"ghost\"]\n",
+                 "key 'routes[0].to': 'ghost' is neither a model nor a tier");
+  expect_problem(base + "[[routes]]\nname = \"r\"\nalias = \"a\"\nto = [\"a\"]\n",
+                 "'a' is a model's name; an alias must differ");
+  expect_problem(base + "[[routes]]\nname = \"r\"\nintent = [\"x\"]\nto = [\"a\"]\n",
+                 "needs [router].intent_model");
+  expect_problem(base + "[[routes]]\nname = \"r\"\ndifficulty = \"hard\"\nto = [\"a\"]\n",
+                 "needs [router].difficulty_model");
+  expect_problem(base + "[[routes]]\nname = \"r\"\ndata_class = [\"pdf\"]\nto = [\"a\"]\n",
+                 "key 'routes[0].data_class'");
+  expect_problem(base + "[[routes]]\nname = \"r\"\n", "key 'routes[0].to': is required");
+  expect_problem(base +
+                     "[[routes]]\nname = \"r\"\nto = [\"a\"]\n[[routes]]\nname = "
+                     "\"r\"\nto = [\"b\"]\n",
+                 "duplicate route name 'r'");
+}
+
+}  // namespace
+}  // namespace switchyard::config
