@@ -3,6 +3,7 @@
 // usage either way.
 #include <boost/json.hpp>
 
+#include "api/admission.h"
 #include "api/privacy_guard.h"
 #include "api/proxy.h"
 #include "api/validation.h"
@@ -40,17 +41,17 @@ void request_stream_usage(json::object& body) {
   options.as_object()["include_usage"] = true;
 }
 
-std::optional<ApiError> check_features(const PreparedRequest& prepared, bool stream) {
-  const auto& model = *prepared.model;
+std::optional<ApiError> check_features(const config::ModelConfig& model, const json::object& body,
+                                       bool stream) {
   if (stream && !model.has(config::Capability::kStreaming)) {
     return unsupported(model.name, "streaming", "stream");
   }
-  const auto* tools = prepared.body.if_contains("tools");
+  const auto* tools = body.if_contains("tools");
   if (tools != nullptr && tools->is_array() && !tools->as_array().empty() &&
       !model.has(config::Capability::kTools)) {
     return unsupported(model.name, "tools", "tools");
   }
-  const auto* format = prepared.body.if_contains("response_format");
+  const auto* format = body.if_contains("response_format");
   if (format != nullptr && format->is_object() && format->as_object().at("type") == "json_schema" &&
       !model.has(config::Capability::kJsonSchema)) {
     return unsupported(model.name, "JSON schema output", "response_format");
@@ -78,6 +79,33 @@ std::string client_event(json::object& chunk, const config::ModelConfig& model, 
   return http::encode_sse_data(json::serialize(chunk));
 }
 
+// A stream whose first chunk was already read: gives that one, then the rest.
+class PrefetchedStream final : public providers::ChunkStream {
+ public:
+  PrefetchedStream(providers::ChunkStream& rest, std::optional<json::object> first)
+      : rest_(rest), first_(std::move(first)), ended_(!first_) {}
+
+  providers::Awaitable<Result<std::optional<json::object>, providers::ProviderError>> next()
+      override {
+    if (first_) {
+      std::optional<json::object> chunk = std::move(first_);
+      first_.reset();
+      co_return chunk;
+    }
+    if (ended_) {
+      co_return std::optional<json::object>{};
+    }
+    co_return co_await rest_.next();
+  }
+
+  bool has_buffered() const override { return first_.has_value() || rest_.has_buffered(); }
+
+ private:
+  providers::ChunkStream& rest_;
+  std::optional<json::object> first_;
+  bool ended_;  // the stream ended before any chunk
+};
+
 // What relay_stream needs besides the exchange and the stream.
 struct Relay {
   const config::ModelConfig& model;
@@ -98,7 +126,7 @@ std::string held_text_event(Relay& relay, std::optional<Usage>& usage) {
 // reported as a final error event, never as a clean end.
 http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
                                                providers::ChunkStream& stream, Relay relay,
-                                               std::optional<Usage>& usage) {
+                                               std::optional<Usage>& usage, std::int64_t& relayed) {
   const config::ModelConfig& model = relay.model;
   bhttp::response_header<> header;
   header.result(bhttp::status::ok);
@@ -129,6 +157,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
       const bool finished = co_await exchange.finish_stream();
       co_return finished ? "ok" : "client_gone";
     }
+    ++relayed;
     relay.restorer.restore(**chunk);
     outgoing += client_event(**chunk, model, relay.forward_usage, usage);
     if (stream.has_buffered()) {
@@ -141,10 +170,53 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   }
 }
 
+// Keeps only the targets the privacy policy lets receive the request. Empty: none may.
+void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
+  std::erase_if(prepared.targets,
+                [&](const Target& target) { return !may_receive(scan, *target.model); });
+}
+
+// Fallbacks that lack what this request uses cannot answer it.
+void keep_capable(PreparedRequest& prepared, bool stream) {
+  const config::ModelConfig* asked = prepared.model;
+  std::erase_if(prepared.targets, [&](const Target& target) {
+    return target.model != asked && check_features(*target.model, prepared.body, stream);
+  });
+}
+
+// What the limits admitted a request with.
+struct Admitted {
+  limits::Demand demand;
+  limits::Ticket ticket;
+};
+
+// Answers a delivered stream: the first chunk was read while attempts could still change
+// where the request went, so it goes out first.
+http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequest& prepared,
+                                    Delivery& delivery, privacy::Vault& vault, bool forward_usage,
+                                    Admitted& admitted, Clock::time_point started) {
+  const config::ModelConfig& model = *prepared.targets[delivery.target].model;
+  std::optional<Usage> usage;
+  privacy::ChunkRestorer restorer(vault);
+  const Relay relay{.model = model,
+                    .forward_usage = forward_usage,
+                    .privacy = prepared.privacy,
+                    .restorer = restorer};
+  PrefetchedStream stream(*delivery.response.stream, std::move(delivery.first_chunk));
+  std::int64_t relayed = 0;
+  const auto outcome = co_await relay_stream(exchange, stream, relay, usage, relayed);
+  // A stream the client left is billed for what it was sent; one that failed, for what it
+  // reported: a failure is not a completion.
+  if (outcome == "ok" || outcome == "client_gone") {
+    settle(admitted.ticket, model, usage, admitted.demand, relayed);
+  }
+  log_request(exchange, model, outcome, usage, started, prepared.privacy);
+}
+
 }  // namespace
 
-http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
-                                              const ProxyContext& context) {
+http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const ProxyContext& context,
+                                              const config::KeyConfig* key) {
   const auto started = Clock::now();
   auto prepared = prepare_request(exchange.request(), context, validate_chat_request,
                                   config::Capability::kChat);
@@ -153,42 +225,61 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
     co_return;
   }
   const bool stream = wants_stream(prepared->body);
-  if (auto problem = check_features(*prepared, stream)) {
+  if (auto problem = check_features(*prepared->model, prepared->body, stream)) {
     co_await respond_error(exchange, *problem);
     co_return;
   }
+  keep_capable(*prepared, stream);
   const bool forward_usage = stream && client_wants_usage(prepared->body);
   if (stream) {
     request_stream_usage(prepared->body);
   }
-  // Before anything is sent: a refused request never reaches the provider.
-  PrivacyOutcome guard = apply_privacy(*prepared, context, exchange.request());
-  if (guard.refusal) {
-    co_await respond_error(exchange, *guard.refusal, prepared->privacy);
-    log_request(exchange, *prepared->model, *guard.refusal->code, std::nullopt, started,
+  // Before anything is sent: a refused request never reaches a provider.
+  const PrivacyScan guard = scan_privacy(*prepared, context, exchange.request());
+  std::optional<ApiError> refusal = guard.refusal;
+  keep_permitted(*prepared, guard);
+  if (!refusal && prepared->targets.empty()) {
+    refusal = kept_local(guard.decision, *prepared->model);
+  }
+  if (refusal) {
+    co_await respond_error(exchange, *refusal, prepared->privacy);
+    log_request(exchange, *prepared->model, *refusal->code, std::nullopt, started,
                 prepared->privacy);
     co_return;
   }
 
-  auto answer =
-      co_await forward(exchange, *prepared, providers::Endpoint::kChatCompletions, stream, started);
-  if (!answer) {
+  Admitted admitted{.demand = estimate_demand(prepared->body, *prepared->model)};
+  auto ticket = admit(context, key, *prepared, admitted.demand);
+  if (!ticket) {
+    co_await respond_error(exchange, ticket.error(), prepared->privacy);
+    log_request(exchange, *prepared->model, *ticket.error().code, std::nullopt, started,
+                prepared->privacy);
     co_return;
   }
+  admitted.ticket = std::move(ticket).value();
+
+  std::vector<privacy::Vault> vaults(prepared->targets.size());
+  auto body_for = [&](std::size_t target) {
+    json::object body = upstream_body(*prepared, target);
+    vaults[target] = protect_for(guard, body, *prepared->targets[target].model, context);
+    return body;
+  };
+  auto delivery =
+      co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions, stream,
+                       started, body_for);
+  if (!delivery) {
+    co_return;
+  }
+  const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
   if (!stream) {
-    privacy::restore_answer(answer->body, guard.vault);
-    co_await respond_with_answer(exchange, *prepared->model, std::move(answer->body), started,
+    settle(admitted.ticket, answered, read_usage(delivery->response.body), admitted.demand, 0);
+    privacy::restore_answer(delivery->response.body, vaults[delivery->target]);
+    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
                                  prepared->privacy);
     co_return;
   }
-  std::optional<Usage> usage;
-  privacy::ChunkRestorer restorer(guard.vault);
-  const Relay relay{.model = *prepared->model,
-                    .forward_usage = forward_usage,
-                    .privacy = prepared->privacy,
-                    .restorer = restorer};
-  const auto outcome = co_await relay_stream(exchange, *answer->stream, relay, usage);
-  log_request(exchange, *prepared->model, outcome, usage, started, prepared->privacy);
+  co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], forward_usage,
+                         admitted, started);
 }
 
 }  // namespace switchyard::api

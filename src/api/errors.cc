@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "reliability/retry_after.h"
+
 namespace switchyard::api {
 namespace {
 
@@ -13,6 +15,13 @@ ApiError upstream_failure(bhttp_status status, std::string code, std::string mes
           .message = std::move(message),
           .type = "api_error",
           .code = std::move(code)};
+}
+
+std::optional<std::string> retry_after_header(const providers::ProviderError& error) {
+  if (!error.retry_after) {
+    return std::nullopt;
+  }
+  return std::to_string(reliability::retry_after_seconds(*error.retry_after));
 }
 
 ApiError from_status(const providers::ProviderError& error, std::string_view provider) {
@@ -29,7 +38,7 @@ ApiError from_status(const providers::ProviderError& error, std::string_view pro
             .message = fmt::format("provider '{}' is rate limiting: {}", provider, error.message),
             .type = "rate_limit_error",
             .code = error.code.value_or("rate_limit_exceeded"),
-            .retry_after = error.retry_after};
+            .retry_after = retry_after_header(error)};
   }
   if (status >= 400 && status < 500) {
     return {.status = static_cast<bhttp_status>(status),
@@ -100,7 +109,7 @@ ApiError from_provider_error(const providers::ProviderError& error, std::string_
           .message = fmt::format("model provider '{}' is at capacity: {}", provider, error.message),
           .type = "server_error",
           .code = "overloaded",
-          .retry_after = error.retry_after};
+          .retry_after = retry_after_header(error)};
     case Kind::kUnavailable:
       break;
   }

@@ -13,6 +13,9 @@ namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 constexpr std::string_view kModelsPrefix = "/v1/models/";
+// The gateway's own endpoints, outside OpenAI's namespace; they need a key like /v1 does.
+constexpr std::string_view kOwnPrefix = "/switchyard/";
+constexpr std::string_view kUsagePath = "/switchyard/usage";
 constexpr int kMaxJsonDepth = 64;
 
 std::string_view path_of(std::string_view target) {
@@ -83,27 +86,36 @@ Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(
 Gateway::Gateway(std::shared_ptr<const config::Config> config,
                  std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
                  std::shared_ptr<const privacy::Scanner> scanner,
-                 std::shared_ptr<privacy::VaultStore> conversations)
+                 std::shared_ptr<privacy::VaultStore> conversations,
+                 std::shared_ptr<reliability::Resilience> resilience,
+                 std::shared_ptr<limits::LimitBoard> limits)
     : config_(std::move(config)),
       providers_(std::move(providers)),
       scanner_(std::move(scanner)),
       conversations_(std::move(conversations)),
+      resilience_(std::move(resilience)),
+      limits_(std::move(limits)),
       server_(server),
-      proxy_context_{*config_, *providers_, scanner_.get(), conversations_.get()} {}
+      proxy_context_{*config_,          *providers_,  scanner_.get(), conversations_.get(),
+                     resilience_.get(), limits_.get()} {}
 
 http::Awaitable<void> Gateway::handle(http::Exchange& exchange) {
   const auto& request = exchange.request();
   const std::string_view path = path_of({request.target().data(), request.target().size()});
-  if (path.starts_with("/v1/")) {
-    if (auto problem = check_key(request)) {
-      co_await respond_error(exchange, *problem);
+  const config::KeyConfig* key = nullptr;
+  if (path.starts_with("/v1/") || path.starts_with(kOwnPrefix)) {
+    auto found = find_key(request);
+    if (!found) {
+      co_await respond_error(exchange, found.error());
       co_return;
     }
+    key = *found;
   }
-  co_await route(exchange, path);
+  co_await route(exchange, path, key);
 }
 
-http::Awaitable<void> Gateway::route(http::Exchange& exchange, std::string_view path) {
+http::Awaitable<void> Gateway::route(http::Exchange& exchange, std::string_view path,
+                                     const config::KeyConfig* key) {
   const auto method = exchange.request().method();
   const bool get = method == bhttp::verb::get;
   const bool post = method == bhttp::verb::post;
@@ -116,15 +128,21 @@ http::Awaitable<void> Gateway::route(http::Exchange& exchange, std::string_view 
     co_await exchange.respond(std::move(response));
   } else if (path == "/v1/chat/completions") {
     if (post) {
-      co_await handle_chat_completions(exchange, proxy_context_);
+      co_await handle_chat_completions(exchange, proxy_context_, key);
     } else {
       co_await respond_error(exchange, method_not_allowed("POST"));
     }
   } else if (path == "/v1/embeddings") {
     if (post) {
-      co_await handle_embeddings(exchange, proxy_context_);
+      co_await handle_embeddings(exchange, proxy_context_, key);
     } else {
       co_await respond_error(exchange, method_not_allowed("POST"));
+    }
+  } else if (path == kUsagePath) {
+    if (get) {
+      co_await handle_usage(exchange, proxy_context_, key);
+    } else {
+      co_await respond_error(exchange, method_not_allowed("GET"));
     }
   } else if (path == "/v1/models" || path.starts_with(kModelsPrefix)) {
     if (!get) {
@@ -142,26 +160,29 @@ http::Awaitable<void> Gateway::route(http::Exchange& exchange, std::string_view 
   }
 }
 
-std::optional<http::ErrorInfo> Gateway::check_key(const http::Request& request) const {
+Result<const config::KeyConfig*, http::ErrorInfo> Gateway::find_key(
+    const http::Request& request) const {
   if (config_->keys.empty()) {
-    return std::nullopt;
+    return static_cast<const config::KeyConfig*>(nullptr);
   }
   const auto header = request[bhttp::field::authorization];
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
       !boost::beast::iequals(header.substr(0, kBearer.size()), kBearer)) {
-    return missing_key();
+    return fail(missing_key());
   }
   const auto digest = sha256({header.data() + kBearer.size(), header.size() - kBearer.size()});
   // Every configured digest is compared, so the time taken does not reveal which one matched.
-  bool found = false;
+  const config::KeyConfig* found = nullptr;
   for (const auto& key : config_->keys) {
-    found = constant_time_equal(key.digest, digest) || found;
+    if (constant_time_equal(key.digest, digest)) {
+      found = &key;
+    }
   }
-  if (!found) {
-    return wrong_key();
+  if (found == nullptr) {
+    return fail(wrong_key());
   }
-  return std::nullopt;
+  return found;
 }
 
 http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> config,
@@ -170,8 +191,13 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
                                           std::shared_ptr<const privacy::Scanner> scanner) {
   // One store for all threads: a conversation's turns may arrive on any of them.
   auto conversations = std::make_shared<privacy::VaultStore>(privacy::VaultStore::Limits{});
+  // One set of breakers and one retry budget: an upstream's health is the same seen from any
+  // thread.
+  auto resilience = std::make_shared<reliability::Resilience>(*config);
+  auto limits = std::make_shared<limits::LimitBoard>(*config);
   return [config = std::move(config), &endpoints, &engines, scanner = std::move(scanner),
-          conversations = std::move(conversations)](
+          conversations = std::move(conversations), resilience = std::move(resilience),
+          limits = std::move(limits)](
              http::net::io_context& io_context,
              const http::ServerState& state) -> std::unique_ptr<http::Handler> {
     auto registry = providers::Registry::create(io_context, *config, endpoints, engines);
@@ -180,7 +206,7 @@ http::HandlerFactory make_gateway_factory(std::shared_ptr<const config::Config> 
       std::abort();
     }
     return std::make_unique<Gateway>(config, std::move(registry).value(), state, scanner,
-                                     conversations);
+                                     conversations, resilience, limits);
   };
 }
 

@@ -3,7 +3,8 @@
 // thread's providers.
 //
 // Routes: GET /healthz, GET /readyz, GET /v1/models[/{id}], POST /v1/chat/completions,
-// POST /v1/embeddings. Everything under /v1 needs a gateway key when keys are configured.
+// POST /v1/embeddings, GET /switchyard/usage. Everything under /v1 and /switchyard needs a
+// gateway key when keys are configured.
 #pragma once
 
 #include <memory>
@@ -25,18 +26,25 @@ class Gateway final : public http::Handler {
   Gateway(std::shared_ptr<const config::Config> config,
           std::unique_ptr<providers::Registry> providers, const http::ServerState& server,
           std::shared_ptr<const privacy::Scanner> scanner,
-          std::shared_ptr<privacy::VaultStore> conversations);
+          std::shared_ptr<privacy::VaultStore> conversations,
+          std::shared_ptr<reliability::Resilience> resilience,
+          std::shared_ptr<limits::LimitBoard> limits);
 
   http::Awaitable<void> handle(http::Exchange& exchange) override;
 
  private:
-  http::Awaitable<void> route(http::Exchange& exchange, std::string_view path);
-  std::optional<http::ErrorInfo> check_key(const http::Request& request) const;
+  http::Awaitable<void> route(http::Exchange& exchange, std::string_view path,
+                              const config::KeyConfig* key);
+  // The key the request's bearer token matches: null when the gateway has no keys, an error
+  // when the request has none or a wrong one.
+  Result<const config::KeyConfig*, http::ErrorInfo> find_key(const http::Request& request) const;
 
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<providers::Registry> providers_;
   std::shared_ptr<const privacy::Scanner> scanner_;
   std::shared_ptr<privacy::VaultStore> conversations_;
+  std::shared_ptr<reliability::Resilience> resilience_;
+  std::shared_ptr<limits::LimitBoard> limits_;
   const http::ServerState& server_;
   ProxyContext proxy_context_;
 };

@@ -8,9 +8,11 @@
 #include "config/config.h"
 #include "http/error_response.h"
 #include "http/exchange.h"
+#include "limits/limit_board.h"
 #include "privacy/scanner.h"
 #include "privacy/vault_store.h"
 #include "providers/registry.h"
+#include "reliability/resilience.h"
 
 namespace switchyard::api {
 
@@ -18,16 +20,23 @@ namespace switchyard::api {
 struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
-  const privacy::Scanner* scanner = nullptr;     // null: the privacy guard is off
-  privacy::VaultStore* conversations = nullptr;  // shared by every I/O thread; thread-safe
+  const privacy::Scanner* scanner = nullptr;      // null: the privacy guard is off
+  privacy::VaultStore* conversations = nullptr;   // shared by every I/O thread; thread-safe
+  reliability::Resilience* resilience = nullptr;  // shared by every I/O thread; thread-safe
+  limits::LimitBoard* limits = nullptr;           // shared by every I/O thread; thread-safe
 };
 
 // The response header that reports the privacy action and the entity counts.
 inline constexpr std::string_view kPrivacyHeader = "x-switchyard-privacy";
 
-http::Awaitable<void> handle_chat_completions(http::Exchange& exchange,
-                                              const ProxyContext& context);
-http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyContext& context);
+// `key` is the gateway key the request came with; null when the gateway has none.
+http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const ProxyContext& context,
+                                              const config::KeyConfig* key);
+http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyContext& context,
+                                        const config::KeyConfig* key);
+// GET /switchyard/usage: the calling key's limits, spend and reservations.
+http::Awaitable<void> handle_usage(http::Exchange& exchange, const ProxyContext& context,
+                                   const config::KeyConfig* key);
 http::Awaitable<void> handle_list_models(http::Exchange& exchange, const config::Config& config);
 http::Awaitable<void> handle_get_model(http::Exchange& exchange, const config::Config& config,
                                        std::string_view id);

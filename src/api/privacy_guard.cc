@@ -9,17 +9,18 @@
 namespace switchyard::api {
 namespace {
 
+namespace json = boost::json;
 using bhttp_status = boost::beast::http::status;
 
 constexpr std::size_t kMaxConversationId = 128;
 
 // A scan that throws (out of memory, a bug in a rule) must not let the request through: it
 // counts as undecided, and undecided requests stay local.
-privacy::Decision scan_and_decide(const privacy::Scanner& scanner, const PreparedRequest& prepared,
+privacy::Decision scan_and_decide(const privacy::Scanner& scanner, const json::object& body,
                                   const privacy::ClassActions& actions,
                                   privacy::Findings& findings) {
   try {
-    findings = scanner.scan_request(prepared.body);
+    findings = scanner.scan_request(body);
   } catch (const std::exception&) {
     findings = {};
     return privacy::undecided();
@@ -33,21 +34,6 @@ ApiError blocked(const privacy::Decision& decision) {
               "the privacy policy blocks this request: it contains {}; remove those values",
               privacy::describe_counts(decision)),
           .code = "privacy_blocked"};
-}
-
-ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model) {
-  const std::string reason =
-      decision.deciding_class
-          ? fmt::format("it contains {} data ({})", privacy::name_of(*decision.deciding_class),
-                        privacy::describe_counts(decision))
-          : std::string("the privacy scan could not finish");
-  return {.status = bhttp_status::forbidden,
-          .message = fmt::format(
-              "the privacy policy keeps this request on our own hardware because {}; the model "
-              "'{}' runs at provider '{}', outside it: choose a local model",
-              reason, model.name, model.provider),
-          .code = "privacy_local_only",
-          .param = "model"};
 }
 
 // The store's key for the conversation the client names, empty when it names none. Scoped by
@@ -70,56 +56,61 @@ Result<std::string, ApiError> conversation_key(const http::Request& request) {
                      std::string_view(id.data(), id.size()));
 }
 
-// Pseudonymizes the classes whose action says so; classes the policy allows keep their values
-// even in a request where others are replaced. Returns the placeholders to restore.
-privacy::Vault replace_values(PreparedRequest& prepared, const ProxyContext& context,
-                              const std::string& conversation, const privacy::Findings& findings) {
-  const privacy::ClassActions& actions = context.config.privacy.actions;
-  if (!conversation.empty() && context.conversations != nullptr) {
-    return context.conversations->pseudonymize(conversation, prepared.body, findings, actions);
-  }
-  privacy::Vault vault;
-  privacy::pseudonymize(prepared.body, findings, actions, vault);
-  return vault;
-}
-
 }  // namespace
 
-PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& context,
-                             const http::Request& request) {
-  PrivacyOutcome outcome;
+ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model) {
+  const std::string reason =
+      decision.deciding_class
+          ? fmt::format("it contains {} data ({})", privacy::name_of(*decision.deciding_class),
+                        privacy::describe_counts(decision))
+          : std::string("the privacy scan could not finish");
+  return {.status = bhttp_status::forbidden,
+          .message = fmt::format(
+              "the privacy policy keeps this request on our own hardware because {}; the model "
+              "'{}' runs at provider '{}', outside it: choose a local model",
+              reason, model.name, model.provider),
+          .code = "privacy_local_only",
+          .param = "model"};
+}
+
+PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,
+                         const http::Request& request) {
+  PrivacyScan scan;
   if (context.scanner == nullptr) {
-    return outcome;
+    return scan;
   }
   auto conversation = conversation_key(request);
   if (!conversation) {
-    outcome.refusal = conversation.error();
-    return outcome;
+    scan.refusal = conversation.error();
+    return scan;
   }
-  privacy::Findings findings;
-  outcome.decision =
-      scan_and_decide(*context.scanner, prepared, context.config.privacy.actions, findings);
-  prepared.privacy = privacy::describe(outcome.decision);
+  scan.conversation = std::move(conversation).value();
+  scan.decision = scan_and_decide(*context.scanner, prepared.body, context.config.privacy.actions,
+                                  scan.findings);
+  prepared.privacy = privacy::describe(scan.decision);
+  if (scan.decision.action == privacy::Action::kBlock) {
+    scan.refusal = blocked(scan.decision);
+  }
+  return scan;
+}
 
-  const bool local = prepared.model->on_our_hardware;
-  switch (outcome.decision.action) {
-    case privacy::Action::kBlock:
-      outcome.refusal = blocked(outcome.decision);
-      break;
-    case privacy::Action::kLocalOnly:
-      if (!local) {
-        outcome.refusal = kept_local(outcome.decision, *prepared.model);
-      }
-      break;
-    case privacy::Action::kPseudonymize:
-      if (!local) {
-        outcome.vault = replace_values(prepared, context, *conversation, findings);
-      }
-      break;
-    case privacy::Action::kAllow:
-      break;
+bool may_receive(const PrivacyScan& scan, const config::ModelConfig& model) {
+  return scan.decision.action != privacy::Action::kLocalOnly || model.on_our_hardware;
+}
+
+privacy::Vault protect_for(const PrivacyScan& scan, json::object& body,
+                           const config::ModelConfig& model, const ProxyContext& context) {
+  if (scan.decision.action != privacy::Action::kPseudonymize || model.on_our_hardware) {
+    return {};
   }
-  return outcome;
+  // Classes the policy allows keep their values even where others are replaced.
+  const privacy::ClassActions& actions = context.config.privacy.actions;
+  if (!scan.conversation.empty() && context.conversations != nullptr) {
+    return context.conversations->pseudonymize(scan.conversation, body, scan.findings, actions);
+  }
+  privacy::Vault vault;
+  privacy::pseudonymize(body, scan.findings, actions, vault);
+  return vault;
 }
 
 }  // namespace switchyard::api

@@ -15,20 +15,34 @@
 
 namespace switchyard::api {
 
-struct PrivacyOutcome {
+// What the scan of one request found and decided; the same for every model it may go to.
+struct PrivacyScan {
   privacy::Decision decision;
-  privacy::Vault vault;             // what was replaced; empty when nothing was
-  std::optional<ApiError> refusal;  // set: answer with it and send nothing upstream
+  privacy::Findings findings;
+  std::string conversation;         // the vault store's key; empty when none is named
+  std::optional<ApiError> refusal;  // set: answer with it and send nothing anywhere
 };
 
 // The request header that names a conversation, so its placeholders last across turns.
 inline constexpr std::string_view kConversationHeader = "x-switchyard-conversation-id";
 
-// Applies the policy to a prepared request. Sets prepared.privacy (the header value) and, for
-// an external model, rewrites prepared.body with placeholders: from the conversation's vault
-// when the client names one, else from a vault of this request alone. A model on our own
-// hardware gets the original text. With the guard off (no scanner) the request passes.
-PrivacyOutcome apply_privacy(PreparedRequest& prepared, const ProxyContext& context,
-                             const http::Request& request);
+// Scans the prepared request and decides, setting prepared.privacy (the header value). A
+// blocked request, or one with a bad conversation header, comes back with a refusal. With the
+// guard off (no scanner) everything passes.
+PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,
+                         const http::Request& request);
+
+// Whether `model` may be sent the request: not when the policy keeps it on our own hardware and
+// the model runs elsewhere.
+bool may_receive(const PrivacyScan& scan, const config::ModelConfig& model);
+
+// The refusal for a request that no target may receive; `model` is the one asked for.
+ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model);
+
+// Makes `body` fit to send to `model`: for a model outside our hardware, the values the policy
+// pseudonymizes become placeholders (from the conversation's vault when the client names one).
+// Returns what was replaced, to restore in the answer; empty when nothing was.
+privacy::Vault protect_for(const PrivacyScan& scan, boost::json::object& body,
+                           const config::ModelConfig& model, const ProxyContext& context);
 
 }  // namespace switchyard::api

@@ -20,6 +20,19 @@ std::int64_t token_count(const json::object& usage, std::string_view key) {
   return value->is_uint64() ? static_cast<std::int64_t>(value->as_uint64()) : 0;
 }
 
+// Failed attempts carry no usage: nothing of theirs is billed.
+void log_failed_attempts(const http::Exchange& exchange, const std::vector<FailedAttempt>& failed) {
+  spdlog::logger& logger = api_logger();
+  if (failed.empty() || !logger.should_log(spdlog::level::debug)) {
+    return;
+  }
+  for (const FailedAttempt& attempt : failed) {
+    logger.debug("request {} attempt model={} provider={} failed: {} ms={:.1f}",
+                 exchange.request_id(), attempt.model->name, attempt.model->provider,
+                 attempt.reason, attempt.ms);
+  }
+}
+
 }  // namespace
 
 Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
@@ -42,11 +55,22 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
     const bool embeddings = required == config::Capability::kEmbeddings;
     return fail(unsupported(model->name, embeddings ? "embeddings" : "chat completions", "model"));
   }
-  PreparedRequest prepared{.model = model,
-                           .provider = context.providers.find_for(*model),
-                           .body = std::move(body).value()};
-  prepared.body["model"] = model->upstream_model;
+  PreparedRequest prepared{.model = model, .body = std::move(body).value()};
+  prepared.targets.push_back({.model = model, .provider = context.providers.find_for(*model)});
+  for (const std::string& name : model->fallbacks) {
+    const config::ModelConfig* fallback = context.config.find_model(name);
+    if (fallback != nullptr && fallback->has(required)) {
+      prepared.targets.push_back(
+          {.model = fallback, .provider = context.providers.find_for(*fallback)});
+    }
+  }
   return prepared;
+}
+
+json::object upstream_body(const PreparedRequest& prepared, std::size_t target) {
+  json::object body = prepared.body;
+  body["model"] = prepared.targets[target].model->upstream_model;
+  return body;
 }
 
 std::optional<Usage> read_usage(const json::object& answer) {
@@ -59,24 +83,29 @@ std::optional<Usage> read_usage(const json::object& answer) {
                .completion_tokens = token_count(usage, "completion_tokens")};
 }
 
-http::Awaitable<std::optional<providers::ProviderResponse>> forward(
-    http::Exchange& exchange, PreparedRequest& prepared, providers::Endpoint endpoint, bool stream,
-    std::chrono::steady_clock::time_point started) {
-  // A named request, not a temporary inside the co_await: GCC 12 destroys such temporaries
-  // twice.
-  providers::ProviderRequest upstream{.endpoint = endpoint,
-                                      .body = std::move(prepared.body),
-                                      .stream = stream,
-                                      .request_id = exchange.request_id()};
-  auto answer = co_await prepared.provider->send(std::move(upstream));
-  if (!answer) {
-    const ApiError error = from_provider_error(answer.error(), prepared.model->provider);
+http::Awaitable<std::optional<Delivery>> forward(
+    http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
+    providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
+    std::function<json::object(std::size_t)> body_for) {
+  // A named plan, not a temporary inside the co_await: GCC 12 destroys such temporaries twice.
+  const AttemptPlan plan{.targets = prepared.targets,
+                         .endpoint = endpoint,
+                         .stream = stream,
+                         .request_id = exchange.request_id(),
+                         .deadline = started + context.config.reliability.request_timeout,
+                         .body_for = std::move(body_for)};
+  std::vector<FailedAttempt> failed;
+  auto delivered = co_await send_with_retries(plan, *context.resilience, failed);
+  log_failed_attempts(exchange, failed);
+  if (!delivered) {
+    const AttemptFailure& failure = delivered.error();
+    const ApiError error = from_provider_error(failure.error, failure.model->provider);
     co_await respond_error(exchange, error, prepared.privacy);
-    log_request(exchange, *prepared.model, "upstream_error", std::nullopt, started,
+    log_request(exchange, *failure.model, "upstream_error", std::nullopt, started,
                 prepared.privacy);
     co_return std::nullopt;
   }
-  co_return std::move(answer).value();
+  co_return std::move(delivered).value();
 }
 
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,

@@ -5,18 +5,21 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
+#include "api/attempts.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 
 namespace switchyard::api {
 
 struct PreparedRequest {
-  const config::ModelConfig* model = nullptr;
-  providers::Provider* provider = nullptr;
-  boost::json::object body;  // with "model" already set to the upstream model name
+  const config::ModelConfig* model = nullptr;  // the model the client asked for
+  // Who may answer, in order: the model, then those of its fallbacks that can.
+  std::vector<Target> targets;
+  boost::json::object body;  // as the client sent it
   // The x-switchyard-privacy value, e.g. "pseudonymize; PERSON=2"; empty when the privacy
   // guard did not look at the request. Types and counts only, never values.
   std::string privacy;
@@ -24,8 +27,9 @@ struct PreparedRequest {
 
 using Validator = std::function<std::optional<ApiError>(const boost::json::object&)>;
 
-// Parses and validates the body, finds the model (404 when unknown) and checks that it has
-// `required` (400 when it does not).
+// Parses and validates the body, finds the model (404 when unknown), checks that it has
+// `required` (400 when it does not) and lists the targets: the model and those of its
+// fallbacks that also have `required`.
 Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
                                                   const ProxyContext& context,
                                                   const Validator& validate,
@@ -39,11 +43,16 @@ struct Usage {
 // The usage object of an answer or chunk, if it carries a non-null one.
 std::optional<Usage> read_usage(const boost::json::object& answer);
 
-// Sends the prepared request to its provider. On failure the client has been answered (and
-// the request logged) and the result is empty.
-http::Awaitable<std::optional<providers::ProviderResponse>> forward(
-    http::Exchange& exchange, PreparedRequest& prepared, providers::Endpoint endpoint, bool stream,
-    std::chrono::steady_clock::time_point started);
+// The body for one target: the prepared body under the target's upstream model name.
+boost::json::object upstream_body(const PreparedRequest& prepared, std::size_t target);
+
+// Sends the prepared request to the first of its targets that answers (see attempts.h), the
+// body for each made by `body_for`. On failure the client has been answered (and the request
+// logged) and the result is empty.
+http::Awaitable<std::optional<Delivery>> forward(
+    http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
+    providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
+    std::function<boost::json::object(std::size_t)> body_for);
 
 // Answers with a whole answer from the provider, under the public model name, and logs it.
 // A non-empty `privacy` is sent as the x-switchyard-privacy header.

@@ -17,10 +17,10 @@ using router::LabelledQuery;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsageError = 2;
-constexpr std::string_view kKnownTasks = "intent";
+constexpr std::string_view kKnownTasks = "intent, difficulty";
 
 bool known_task(std::string_view command, const RouterOptions& options) {
-  if (options.task == "intent") {
+  if (options.task == "intent" || options.task == "difficulty") {
     return true;
   }
   std::cerr << fmt::format("router {}: unknown task '{}' (known: {})\n", command, options.task,
@@ -134,7 +134,7 @@ RouterCommands add_router_commands(CLI::App& app, RouterOptions& options) {
 
   auto* train = router->add_subcommand(
       "train", "Train a classifier on labelled JSONL and report how it does on held-out data");
-  train->add_option("--task", options.task, "Which classifier: intent")->required();
+  train->add_option("--task", options.task, "Which classifier: intent or difficulty")->required();
   train->add_option("--data", options.data, "Labelled JSONL to train on")->required();
   train->add_option("--out", options.out, "Model file to write")->required();
   train->add_option("--text-field", options.text_field, "Field holding the text (default text)");
@@ -152,7 +152,7 @@ RouterCommands add_router_commands(CLI::App& app, RouterOptions& options) {
   train->add_option("--seed", options.seed, "Seed of the split and of training (default 1)");
 
   auto* eval = router->add_subcommand("eval", "Score a trained classifier on labelled JSONL");
-  eval->add_option("--task", options.task, "Which classifier: intent (default)");
+  eval->add_option("--task", options.task, "Which classifier: intent (default) or difficulty");
   eval->add_option("--model", options.model, "Model file to score")->required();
   eval->add_option("--data", options.data, "Labelled JSONL")->required();
   eval->add_option("--text-field", options.text_field, "Field holding the text (default text)");
@@ -160,7 +160,9 @@ RouterCommands add_router_commands(CLI::App& app, RouterOptions& options) {
                    "Field holding the label (default intent)");
   eval->add_option("--oos-label", options.oos_label,
                    "Label of out-of-scope queries in --data (default: the model's)");
+  eval->add_option("--seed", options.seed, "Seed of a held-out split to score (default 1)");
   eval->preparse_callback([&options](std::size_t) { options.oos_label.clear(); });
+  add_difficulty_flags(*train, *eval, options.difficulty);
   return {train, eval};
 }
 
@@ -168,12 +170,26 @@ int router_train(const RouterOptions& options) {
   if (!known_task("train", options)) {
     return kExitUsageError;
   }
+  if (options.task == "difficulty") {
+    DifficultyOptions difficulty = options.difficulty;
+    difficulty.data = options.data;
+    difficulty.out = options.out;
+    difficulty.seed = options.seed;
+    return difficulty_train(difficulty);
+  }
   return train_intent(options);
 }
 
 int router_eval(const RouterOptions& options) {
   if (!known_task("eval", options)) {
     return kExitUsageError;
+  }
+  if (options.task == "difficulty") {
+    DifficultyOptions difficulty = options.difficulty;
+    difficulty.data = options.data;
+    difficulty.model = options.model;
+    difficulty.seed = options.seed;
+    return difficulty_eval(difficulty);
   }
   return eval_intent(options);
 }

@@ -1,11 +1,14 @@
 // `switchyard router`: train the router's classifiers from labelled JSONL and score them (see
-// router/intent_classifier.h). `--task` names the classifier; `intent` is the one built so far.
+// router/intent_classifier.h and router/difficulty_scorer.h). `--task` names the classifier:
+// intent or difficulty.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "app/difficulty_command.h"
 
 namespace switchyard::app {
 
@@ -20,6 +23,7 @@ struct RouterOptions {
   std::string oos_label = "oos";  // eval: default is the label the model was trained with
   double heldout_share = 0.2;     // train without --eval: share of --data held out to report on
   std::uint64_t seed = 1;
+  DifficultyOptions difficulty;  // --task difficulty's own flags
 };
 
 struct RouterCommands {

@@ -1,6 +1,6 @@
-// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]`, `[[models]]` and
-// `[privacy]` in the TOML file mean once validated. Immutable after load; shared read-only by all
-// threads.
+// The gateway's configuration: what `[server]`, `[[keys]]`, `[[providers]]`, `[[models]]`,
+// `[privacy]` and `[reliability]` in the TOML file mean once validated. Immutable after load;
+// shared read-only by all threads.
 #pragma once
 
 #include <chrono>
@@ -34,10 +34,17 @@ struct ServerConfig {
   std::string log_level = "info";
 };
 
-// A gateway key; only its digest is kept once the file is read.
+// The window a money budget counts spend over: all time, a UTC day or a UTC month.
+enum class BudgetWindow { kTotal, kDay, kMonth };
+
+// A gateway key; only its digest is kept once the file is read. Limits of 0 are no limit.
 struct KeyConfig {
   std::string name;
   Sha256Digest digest{};
+  std::uint32_t requests_per_minute = 0;
+  std::uint32_t tokens_per_minute = 0;  // prompt and completion tokens
+  std::optional<double> budget_usd;
+  BudgetWindow budget_window = BudgetWindow::kMonth;
 };
 
 enum class ProviderKind { kOpenAiCompatible };
@@ -105,11 +112,36 @@ struct ModelConfig {
   std::int32_t adapter = -1;
   // Runs on our own hardware: in-process, or at a self_hosted provider. Set by the loader.
   bool on_our_hardware = false;
+  // Public names of the models to try, in order, when this one fails.
+  std::vector<std::string> fallbacks;
+  // The gateway's own limits on this model, over all keys; 0 is no limit.
+  std::uint32_t requests_per_minute = 0;
+  std::uint32_t tokens_per_minute = 0;
 
   bool is_local() const { return provider == kLocalProvider; }
   bool has(Capability capability) const {
     return (capabilities & static_cast<std::uint8_t>(capability)) != 0;
   }
+};
+
+// How the gateway turns failing upstreams into an answer from another attempt or model, or a
+// bounded error: `[reliability]`. Per-attempt deadlines are the providers' own.
+struct ReliabilityConfig {
+  Millis request_timeout{300'000};  // a whole request, every attempt and wait included
+  std::uint32_t max_attempts = 4;   // across all the models a request may go to
+  std::uint32_t attempts_per_model = 2;
+  Millis backoff_base{100};  // the first retry waits up to this (full jitter), doubling
+  Millis backoff_max{5'000};
+  Millis retry_after_max{10'000};  // an upstream's Retry-After is honoured up to this
+  // Retries may be at most this share of the requests in flight (plus retry_budget_min), so
+  // a dead provider is not hammered by every request retrying at once.
+  double retry_budget = 0.2;
+  std::uint32_t retry_budget_min = 10;
+  // Circuit breaker per upstream: this many consecutive failures eject it for breaker_ejection,
+  // doubling with each ejection that follows a failed probe, up to breaker_max_ejection.
+  std::uint32_t breaker_failures = 5;
+  Millis breaker_ejection{5'000};
+  Millis breaker_max_ejection{30'000};
 };
 
 // The privacy guard: how its scanner is built and what the policy does with each data class.
@@ -123,6 +155,7 @@ struct Config {
   std::string source;  // file the config came from, or "<built-in default>"
   ServerConfig server;
   PrivacyConfig privacy;
+  ReliabilityConfig reliability;
   std::vector<KeyConfig> keys;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;

@@ -13,226 +13,14 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/table_reader.h"
 #include "privacy/tagger.h"
 
 namespace switchyard::config {
 namespace {
 
-constexpr std::int64_t kMaxMillis = 24LL * 3600 * 1000;
-constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
-
-// Collects problems with their source positions so one run reports all of them.
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string source) : source_(std::move(source)) {}
-
-  void add(const toml::source_region& where, std::string_view key, std::string_view what) {
-    problems_.push_back(fmt::format("{}:{}:{}: key '{}': {}", source_, where.begin.line,
-                                    where.begin.column, key, what));
-  }
-  void add_plain(std::string text) { problems_.push_back(std::move(text)); }
-
-  bool empty() const { return problems_.empty(); }
-  const std::string& source() const { return source_; }
-
-  std::string joined() const {
-    std::string out;
-    for (const auto& problem : problems_) {
-      out += problem;
-      out += '\n';
-    }
-    if (!out.empty()) {
-      out.pop_back();
-    }
-    return out;
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string> problems_;
-};
-
-// Reads typed values out of one TOML table, remembering which keys were used so that
-// misspelt keys are reported instead of silently ignored.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string path, Diagnostics& diagnostics,
-              const EnvLookup& env)
-      : table_(table), path_(std::move(path)), diagnostics_(diagnostics), env_(env) {}
-
-  ~TableReader() { report_unknown_keys(); }
-  TableReader(const TableReader&) = delete;
-  TableReader& operator=(const TableReader&) = delete;
-
-  std::string key_path(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-
-  const toml::node* find(std::string_view key) {
-    used_.insert(std::string(key));
-    return table_.get(key);
-  }
-
-  void error(std::string_view key, std::string_view what) {
-    const toml::node* node = table_.get(key);
-    diagnostics_.add(node != nullptr ? node->source() : table_.source(), key_path(key), what);
-  }
-
-  std::optional<std::string> string(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-      return std::nullopt;
-    }
-    const auto* value = node->as_string();
-    if (value == nullptr) {
-      error(key, "must be a string");
-      return std::nullopt;
-    }
-    return interpolate(key, value->get());
-  }
-
-  std::string required_string(std::string_view key) {
-    auto value = string(key);
-    if (!value && table_.get(key) == nullptr) {
-      error(key, "is required");
-    } else if (value && value->empty()) {
-      error(key, "must not be empty");
-    }
-    return value.value_or("");
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-      return std::nullopt;
-    }
-    const auto* value = node->as_integer();
-    if (value == nullptr) {
-      error(key, "must be an integer");
-      return std::nullopt;
-    }
-    if (value->get() < min || value->get() > max) {
-      error(key, fmt::format("must be between {} and {}, got {}", min, max, value->get()));
-      return std::nullopt;
-    }
-    return value->get();
-  }
-
-  void read_bool(std::string_view key, bool& out) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-      return;
-    }
-    if (const auto* value = node->as_boolean()) {
-      out = value->get();
-    } else {
-      error(key, "must be true or false");
-    }
-  }
-
-  // A list of strings; a non-string item is reported at its own position.
-  std::vector<std::string> strings(std::string_view key) {
-    std::vector<std::string> out;
-    const toml::array* list = array(key);
-    if (list == nullptr) {
-      return out;
-    }
-    for (const auto& item : *list) {
-      if (const auto* value = item.as_string()) {
-        out.push_back(value->get());
-      } else {
-        diagnostics_.add(item.source(), key_path(key), "every item must be a string");
-      }
-    }
-    return out;
-  }
-
-  template <class T>
-  void read_count(std::string_view key, T& out, std::int64_t min = 1) {
-    if (auto value = integer(key, min, kMaxCount)) {
-      out = static_cast<T>(*value);
-    }
-  }
-
-  void read_millis(std::string_view key, Millis& out) {
-    if (auto value = integer(key, 1, kMaxMillis)) {
-      out = Millis(*value);
-    }
-  }
-
-  void read_price(std::string_view key, double& out) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-      return;
-    }
-    const auto number = node->value<double>();  // accepts integers and floats
-    if (!number || *number < 0 || !std::isfinite(*number)) {
-      error(key, "must be a non-negative number");
-      return;
-    }
-    out = *number;
-  }
-
-  const toml::array* array(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-      return nullptr;
-    }
-    if (!node->is_array()) {
-      error(key, "must be an array");
-      return nullptr;
-    }
-    return node->as_array();
-  }
-
-  const toml::table& table() const { return table_; }
-  const EnvLookup& env() const { return env_; }
-  Diagnostics& diagnostics() { return diagnostics_; }
-
- private:
-  std::optional<std::string> interpolate(std::string_view key, std::string_view raw) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < raw.size()) {
-      const std::size_t open = raw.find("${", pos);
-      if (open == std::string_view::npos) {
-        out.append(raw.substr(pos));
-        break;
-      }
-      const std::size_t close = raw.find('}', open + 2);
-      if (close == std::string_view::npos) {
-        error(key, "has an unterminated '${' in its value");
-        return std::nullopt;
-      }
-      out.append(raw.substr(pos, open - pos));
-      const std::string_view name = raw.substr(open + 2, close - open - 2);
-      const auto value = env_(name);
-      if (!value) {
-        error(key, fmt::format("environment variable '{}' is not set", name));
-        return std::nullopt;
-      }
-      out.append(*value);
-      pos = close + 1;
-    }
-    return out;
-  }
-
-  void report_unknown_keys() {
-    for (const auto& [key, node] : table_) {
-      if (used_.count(std::string(key.str())) == 0) {
-        diagnostics_.add(node.source(), key_path(key.str()), "unknown key");
-      }
-    }
-  }
-
-  const toml::table& table_;
-  std::string path_;
-  Diagnostics& diagnostics_;
-  const EnvLookup& env_;
-  std::set<std::string> used_;
-};
 
 void read_listen(TableReader& reader, ServerConfig& server) {
   const auto listen = reader.string("listen");
@@ -292,6 +80,22 @@ void read_key(TableReader& reader, KeyConfig& key) {
     key.digest = *digest;
   } else {
     reader.error("sha256", "must be 64 hexadecimal characters");
+  }
+  reader.read_count("requests_per_minute", key.requests_per_minute);
+  reader.read_count("tokens_per_minute", key.tokens_per_minute);
+  if (reader.table().contains("budget_usd")) {
+    double budget = 0;
+    reader.read_price("budget_usd", budget);
+    key.budget_usd = budget;
+  }
+  if (const auto window = reader.string("budget_window")) {
+    if (*window == "total" || *window == "day" || *window == "month") {
+      key.budget_window = *window == "total" ? BudgetWindow::kTotal
+                          : *window == "day" ? BudgetWindow::kDay
+                                             : BudgetWindow::kMonth;
+    } else {
+      reader.error("budget_window", "must be one of total, day, month");
+    }
   }
 }
 
@@ -359,26 +163,6 @@ void read_capabilities(TableReader& reader, ModelConfig& model) {
   }
 }
 
-// Calls `read` for every table of an array of tables such as [[models]].
-template <class T, class ReadFn>
-void read_table_array(TableReader& root, std::string_view key, std::vector<T>& out,
-                      const EnvLookup& env, ReadFn read) {
-  const toml::array* list = root.array(key);
-  if (list == nullptr) {
-    return;
-  }
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const toml::table* table = (*list)[i].as_table();
-    const std::string path = fmt::format("{}[{}]", root.key_path(key), i);
-    if (table == nullptr) {
-      root.diagnostics().add((*list)[i].source(), path, "must be a table");
-      continue;
-    }
-    TableReader reader(*table, path, root.diagnostics(), env);
-    read(reader, out.emplace_back());
-  }
-}
-
 // The settings only in-process models have; refused on other models so a misplaced `path`
 // is not silently ignored.
 void read_local_options(TableReader& reader, ModelConfig& model) {
@@ -438,6 +222,30 @@ void read_model(TableReader& reader, ModelConfig& model) {
   }
   read_capabilities(reader, model);
   read_local_options(reader, model);
+  model.fallbacks = reader.strings("fallbacks");
+  reader.read_count("requests_per_minute", model.requests_per_minute);
+  reader.read_count("tokens_per_minute", model.tokens_per_minute);
+}
+
+// [reliability]: deadlines, retries, the retry budget and the circuit breakers.
+void read_reliability(TableReader& reader, ReliabilityConfig& reliability) {
+  reader.read_millis("request_timeout_ms", reliability.request_timeout);
+  reader.read_count("max_attempts", reliability.max_attempts);
+  reader.read_count("attempts_per_model", reliability.attempts_per_model);
+  reader.read_millis("backoff_base_ms", reliability.backoff_base, 0);
+  reader.read_millis("backoff_max_ms", reliability.backoff_max, 0);
+  reader.read_millis("retry_after_max_ms", reliability.retry_after_max, 0);
+  reader.read_fraction("retry_budget", reliability.retry_budget, 0, 1);
+  reader.read_count("retry_budget_min", reliability.retry_budget_min, 0);
+  reader.read_count("breaker_failures", reliability.breaker_failures);
+  reader.read_millis("breaker_ejection_ms", reliability.breaker_ejection);
+  reader.read_millis("breaker_max_ejection_ms", reliability.breaker_max_ejection);
+  if (reliability.breaker_max_ejection < reliability.breaker_ejection) {
+    reader.error("breaker_max_ejection_ms", "must be at least breaker_ejection_ms");
+  }
+  if (reliability.backoff_max < reliability.backoff_base) {
+    reader.error("backoff_max_ms", "must be at least backoff_base_ms");
+  }
 }
 
 constexpr std::string_view kKnownActions = "local_only, pseudonymize, block, allow";
@@ -545,6 +353,14 @@ void cross_check(const toml::table& root, Config& config, Diagnostics& diagnosti
       diagnostics.add(where("models", i), fmt::format("models[{}].name", i),
                       fmt::format("duplicate model name '{}'", model.name));
     }
+    for (const std::string& fallback : model.fallbacks) {
+      if (fallback == model.name || config.find_model(fallback) == nullptr) {
+        diagnostics.add(where("models", i), fmt::format("models[{}].fallbacks", i),
+                        fallback == model.name
+                            ? fmt::format("'{}' cannot be its own fallback", fallback)
+                            : fmt::format("no model named '{}'", fallback));
+      }
+    }
     if (!model.provider.empty() && !model.is_local() &&
         config.find_provider(model.provider) == nullptr) {
       diagnostics.add(where("models", i), fmt::format("models[{}].provider", i),
@@ -587,6 +403,10 @@ Result<Config, std::string> build(const toml::table& root, std::string_view sour
       } else {
         reader.error("privacy", "must be a table");
       }
+    }
+    if (const toml::table* table = reader.subtable("reliability")) {
+      TableReader reliability_reader(*table, "reliability", diagnostics, env);
+      read_reliability(reliability_reader, config.reliability);
     }
   }
   add_adapter_models(config);

@@ -243,7 +243,7 @@ ProviderError submit_failure(local::SubmitError reason, std::size_t prompt, std:
     ProviderError error;
     error.kind = ProviderError::Kind::kOverloaded;
     error.message = "every sequence of the local model is busy and its queue is full";
-    error.retry_after = "1";
+    error.retry_after = std::chrono::seconds(1);
     return error;
   }
   if (reason == local::SubmitError::kEmptyPrompt) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "http/sse.h"
+#include "reliability/retry_after.h"
 
 namespace switchyard::providers {
 namespace {
@@ -85,10 +86,17 @@ struct Attempt {
   std::array<char, kReadBuffer> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
 };
 
+// Until its first event the stream waits up to the first-byte timeout (a server may send
+// its headers at once and its first token only after the prompt is read); after that, up to
+// the idle timeout between reads.
 class SseChunkStream final : public ChunkStream {
  public:
-  SseChunkStream(std::unique_ptr<Attempt> attempt, Clock::time_point deadline, http::Millis idle)
-      : attempt_(std::move(attempt)), deadline_(deadline), idle_(idle) {}
+  SseChunkStream(std::unique_ptr<Attempt> attempt, Clock::time_point deadline,
+                 const config::ProviderConfig& config)
+      : attempt_(std::move(attempt)),
+        deadline_(deadline),
+        first_byte_(config.first_byte_timeout),
+        idle_(config.idle_timeout) {}
 
   Awaitable<Result<std::optional<json::object>, ProviderError>> next() override {
     while (events_.empty()) {
@@ -97,7 +105,8 @@ class SseChunkStream final : public ChunkStream {
         co_return std::optional<json::object>{};
       }
       std::string piece;
-      if (auto ec = co_await attempt_->read_piece(piece, read_budget(deadline_, idle_))) {
+      const http::Millis wait = started_ ? idle_ : first_byte_;
+      if (auto ec = co_await attempt_->read_piece(piece, read_budget(deadline_, wait))) {
         co_return fail(stream_failure(ec));
       }
       std::vector<http::SseEvent> events;
@@ -109,6 +118,7 @@ class SseChunkStream final : public ChunkStream {
     }
     http::SseEvent event = std::move(events_.front());
     events_.pop_front();
+    started_ = true;
     co_return co_await decode(event);
   }
 
@@ -145,7 +155,9 @@ class SseChunkStream final : public ChunkStream {
 
   ProviderError stream_failure(const http::beast::error_code& ec) const {
     if (ec == http::beast::error::timeout) {
-      return make_error(ProviderError::Kind::kTimeout, "the upstream stream stalled");
+      return make_error(ProviderError::Kind::kTimeout,
+                        started_ ? "the upstream stream stalled"
+                                 : "timed out waiting for the upstream's first event");
     }
     return make_error(ProviderError::Kind::kUnavailable,
                       fmt::format("the upstream stream broke off: {}", ec.message()));
@@ -153,7 +165,9 @@ class SseChunkStream final : public ChunkStream {
 
   std::unique_ptr<Attempt> attempt_;
   Clock::time_point deadline_;
+  http::Millis first_byte_;
   http::Millis idle_;
+  bool started_ = false;  // an event has been read
   http::SseDecoder decoder_;
   std::deque<http::SseEvent> events_;
 };
@@ -174,7 +188,32 @@ std::optional<std::string> string_field(const json::object& object, std::string_
   return std::string(value->as_string());
 }
 
+std::string_view header(const bhttp::fields& response, std::string_view name) {
+  const auto value = response[name];
+  return {value.data(), value.size()};
+}
+
 }  // namespace
+
+std::optional<std::chrono::milliseconds> requested_wait(const bhttp::fields& response) {
+  const auto now = std::chrono::system_clock::now();
+  if (const auto value = header(response, "retry-after"); !value.empty()) {
+    return reliability::parse_retry_after(value, now);
+  }
+  if (const auto value = header(response, "retry-after-ms"); !value.empty()) {
+    if (const auto seconds = reliability::parse_retry_after(value, now)) {
+      return std::chrono::milliseconds(seconds->count() / 1000);
+    }
+  }
+  // Rate-limit headers: the reset of whichever limit is used up.
+  if (header(response, "x-ratelimit-remaining-requests") == "0") {
+    return reliability::parse_reset_duration(header(response, "x-ratelimit-reset-requests"));
+  }
+  if (header(response, "x-ratelimit-remaining-tokens") == "0") {
+    return reliability::parse_reset_duration(header(response, "x-ratelimit-reset-tokens"));
+  }
+  return std::nullopt;
+}
 
 ProviderError parse_upstream_error(unsigned status, std::string_view body) {
   ProviderError error = make_error(ProviderError::Kind::kStatus, "");
@@ -228,7 +267,7 @@ http::Request OpenAiCompatibleProvider::make_request(const ProviderRequest& requ
 
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
     ProviderRequest request) {
-  const auto deadline = Clock::now() + config_.request_timeout;
+  const auto deadline = std::min(request.deadline, Clock::now() + config_.request_timeout);
   http::Request upstream_request = make_request(request);
 
   // A reused connection the upstream closed while idle fails before any response byte; that
@@ -241,7 +280,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     }
     attempt = std::make_unique<Attempt>(std::move(lease).value());
     const bool reused = attempt->lease->reused;
-    auto ec = co_await attempt->lease->write(upstream_request, config_.first_byte_timeout);
+    auto ec = co_await attempt->lease->write(upstream_request,
+                                             read_budget(deadline, config_.first_byte_timeout));
     if (!ec) {
       ec = co_await attempt->lease->read_header(attempt->parser,
                                                 read_budget(deadline, config_.first_byte_timeout));
@@ -260,16 +300,13 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     std::string body;
     (void)co_await attempt->read_all(body, kMaxErrorBody, deadline, config_.idle_timeout);
     ProviderError error = parse_upstream_error(status, body);
-    if (const auto retry = attempt->parser.get()[bhttp::field::retry_after]; !retry.empty()) {
-      error.retry_after = std::string(retry);
-    }
+    error.retry_after = requested_wait(attempt->parser.get());
     co_return fail(std::move(error));
   }
 
   ProviderResponse response;
   if (request.stream && content_type.starts_with("text/event-stream")) {
-    response.stream =
-        std::make_unique<SseChunkStream>(std::move(attempt), deadline, config_.idle_timeout);
+    response.stream = std::make_unique<SseChunkStream>(std::move(attempt), deadline, config_);
     co_return response;
   }
 

@@ -2,7 +2,9 @@
 // (OpenAI itself, vLLM, llama.cpp's server, Ollama), over the I/O thread's connection pool.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -30,5 +32,9 @@ class OpenAiCompatibleProvider final : public Provider {
 // Extracts the reason from an upstream error body: OpenAI's {"error": {...}}, the
 // {"error": "text"} some servers send, {"detail": ...}, or else the raw text, shortened.
 ProviderError parse_upstream_error(unsigned status, std::string_view body);
+
+// How long an error response asks the client to wait: Retry-After, retry-after-ms, or the
+// reset time of the rate limit (x-ratelimit-*) that is used up.
+std::optional<std::chrono::milliseconds> requested_wait(const boost::beast::http::fields& headers);
 
 }  // namespace switchyard::providers

@@ -5,6 +5,7 @@
 // Thread-safety: a Provider instance belongs to one I/O thread (see Registry).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,14 +27,15 @@ struct ProviderError {
     kTimeout,      // a deadline passed
     kProtocol,     // the upstream answered something that is not valid for the protocol
     kStatus,       // the upstream answered with an HTTP error status
-    kOverloaded,   // the provider has no capacity now; retry after retry_after seconds
+    kOverloaded,   // the provider has no capacity now; retry after retry_after
   };
   Kind kind = Kind::kUnavailable;
   unsigned status = 0;               // for kStatus
   std::string message;               // the upstream's reason, or what went wrong
   std::optional<std::string> code;   // the upstream's error code, if it gave one
   std::optional<std::string> param;  // the upstream's error param, if it gave one
-  std::optional<std::string> retry_after;
+  // How long the upstream asked us to wait (Retry-After or its rate-limit reset headers).
+  std::optional<std::chrono::milliseconds> retry_after;
 };
 
 // A streamed answer, pulled chunk by chunk.
@@ -56,6 +58,9 @@ struct ProviderRequest {
   boost::json::object body;  // OpenAI request body, model already rewritten for upstream
   bool stream = false;
   std::string request_id;
+  // The request's overall deadline; an attempt ends by then even when its provider's own
+  // timeouts are longer.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct ProviderResponse {

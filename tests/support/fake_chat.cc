@@ -174,7 +174,7 @@ ChatReply::ChatReply(const json::object& request, const json::array& messages,
       include_usage_(false),
       prompt_tokens_(count_prompt_tokens(messages)),
       words_(words) {
-  if (context.fault.kind == Fault::Kind::kEcho) {
+  if (context.fault.echo) {
     separator_ = "";
   }
   tool_.name = chosen_tool(request);
@@ -347,15 +347,15 @@ Answer chat_answer(const json::object& request, const ChatContext& context) {
   std::string numbered;
   std::vector<std::string_view> numbered_list;
   std::span<const std::string_view> words = context.reply_words;
-  if (context.fault.kind == Fault::Kind::kTokens) {
-    numbered = numbered_words(context.fault.value);
+  if (context.fault.tokens) {
+    numbered = numbered_words(*context.fault.tokens);
     numbered_list = split_words(numbered);
     words = numbered_list;
   }
   std::string echoed;
-  if (context.fault.kind == Fault::Kind::kEcho) {
+  if (context.fault.echo) {
     echoed = last_user_text(messages->get_array());
-    numbered_list = pieces_of(echoed, context.fault.value);
+    numbered_list = pieces_of(echoed, *context.fault.echo);
     words = numbered_list;
   }
 

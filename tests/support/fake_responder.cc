@@ -35,6 +35,44 @@ Answer unauthorized(std::string_view authorization) {
   return error_answer(error);
 }
 
+// The error a fault names, worded as OpenAI words it.
+Answer fault_error_answer(const Fault& fault) {
+  if (fault.error_code == "context_length_exceeded") {
+    ApiError error(400,
+                   "This model's maximum context length is 4096 tokens. However, your messages "
+                   "resulted in 9000 tokens. Please reduce the length of the messages.");
+    error.param = "messages";
+    error.code = fault.error_code;
+    return error_answer(error);
+  }
+  if (fault.error_code == "content_policy_violation") {
+    ApiError error(400,
+                   "Your request was rejected as a result of our safety system. Your prompt may "
+                   "contain text that is not allowed by our safety system.");
+    error.code = fault.error_code;
+    return error_answer(error);
+  }
+  Answer answer = status_error_answer(*fault.error);
+  if (fault.retry_after) {
+    answer.retry_after = fault.retry_after;
+  }
+  return answer;
+}
+
+// The stream faults that change what is sent rather than how: an event that is not JSON, or
+// no [DONE] at the end.
+void spoil_stream(const Fault& fault, Answer& answer) {
+  if (!answer.streaming) {
+    return;
+  }
+  if (fault.bad_json_at && *fault.bad_json_at >= 1 && *fault.bad_json_at <= answer.events.size()) {
+    answer.events[*fault.bad_json_at - 1] = sse_event(R"({"id": "chatcmpl-broken", "choices": [)");
+  }
+  if (fault.no_done && !answer.events.empty() && answer.events.back() == sse_event("[DONE]")) {
+    answer.events.pop_back();
+  }
+}
+
 }  // namespace
 
 Responder::Responder(std::string_view api_key, std::string reply) : reply_(std::move(reply)) {
@@ -77,13 +115,27 @@ Answer Responder::answer_post(std::string_view path, std::string_view body) cons
     return invalid_param("model must be a string", "model");
   }
 
-  const Fault fault = parse_fault(model->get_string());
-  if (fault.kind == Fault::Kind::kError) {
-    return status_error_answer(fault.value);
+  if (outage_.load(std::memory_order_relaxed)) {
+    return status_error_answer(503);
   }
-  Answer answer = answer_model(path, request, fault);
+  const std::string_view name = model->get_string();
+  Fault fault = parse_fault(name);
+  if (fault.fail_first && seen(name) > *fault.fail_first) {
+    fault = fault.healthy();
+  }
+  Answer answer = fault.error ? fault_error_answer(fault) : answer_model(path, request, fault);
+  spoil_stream(fault, answer);
   answer.fault = fault;
   return answer;
+}
+
+uint32_t Responder::seen(std::string_view model) const {
+  const std::lock_guard lock(mutex_);
+  auto it = requests_by_model_.find(model);
+  if (it == requests_by_model_.end()) {
+    it = requests_by_model_.emplace(std::string(model), 0).first;
+  }
+  return ++it->second;
 }
 
 Answer Responder::answer_model(std::string_view path, const json::object& request,

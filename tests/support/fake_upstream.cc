@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <mutex>
@@ -57,6 +58,7 @@ struct Shared {
   std::optional<ssl::context> tls;  // set by start() when serving HTTPS, read-only while running
   mutable std::mutex mutex;
   std::vector<RecordedRequest> requests;  // guarded by mutex
+  std::atomic<int> open_connections{0};
 };
 
 // How the response must be framed, taken from the request before it is moved away.
@@ -139,7 +141,7 @@ net::awaitable<bool> write_body(Stream& stream, Answer& answer, Framing framing)
   response.version(framing.version);
   response.set(http::field::content_type, "application/json");
   if (answer.retry_after) {
-    response.set(http::field::retry_after, "1");
+    response.set(http::field::retry_after, std::to_string(*answer.retry_after));
   }
   response.keep_alive(framing.keep_alive);
   response.body() = std::move(answer.body);
@@ -155,8 +157,11 @@ template <class Stream>
 net::awaitable<std::optional<size_t>> write_events(Stream& stream, const Answer& answer,
                                                    size_t count) {
   for (size_t i = 0; i < count; ++i) {
-    if (i > 0 && answer.fault.kind == Fault::Kind::kChunkDelay) {
-      co_await sleep_ms(answer.fault.value);
+    if (i > 0 && answer.fault.chunk_delay_ms > 0) {
+      co_await sleep_ms(answer.fault.chunk_delay_ms);
+    }
+    if (answer.fault.stall_after && i == *answer.fault.stall_after) {
+      co_await sleep_ms(answer.fault.stall_ms);
     }
     auto [ec, bytes] = co_await net::async_write(
         stream, http::make_chunk(net::buffer(answer.events[i])), kNoThrow);
@@ -180,9 +185,10 @@ net::awaitable<bool> write_stream(Stream& stream, const Answer& answer, Framing 
     co_return false;
   }
 
-  const bool cut = answer.fault.kind == Fault::Kind::kStreamCut;
-  const size_t count = cut ? std::min<size_t>(answer.events.size(), answer.fault.value + size_t{1})
-                           : answer.events.size();
+  const bool cut = answer.fault.stream_cut.has_value();
+  const size_t count =
+      cut ? std::min<size_t>(answer.events.size(), *answer.fault.stream_cut + size_t{1})
+          : answer.events.size();
   if (!co_await write_events(stream, answer, count)) {
     co_return false;
   }
@@ -198,12 +204,20 @@ net::awaitable<bool> write_stream(Stream& stream, const Answer& answer, Framing 
 // Sends the answer, applying its timing fault. Returns whether the connection may be reused.
 template <class Stream>
 net::awaitable<bool> deliver(Stream& stream, Answer answer, Framing framing) {
-  if (answer.fault.kind == Fault::Kind::kHang) {
+  if (answer.fault.hang) {
     co_await wait_for_close(stream);
     co_return false;
   }
-  if (answer.fault.kind == Fault::Kind::kDelay) {
-    co_await sleep_ms(answer.fault.value);
+  if (answer.fault.delay_ms > 0) {
+    co_await sleep_ms(answer.fault.delay_ms);
+  }
+  if (answer.fault.reset) {
+    // A zero linger time makes close() send RST instead of FIN, as a crashing server does.
+    beast::error_code ec;
+    auto& socket = beast::get_lowest_layer(stream);
+    socket.set_option(net::socket_base::linger(true, 0), ec);
+    socket.close(ec);
+    co_return false;
   }
   if (answer.streaming) {
     co_return co_await write_stream(stream, answer, framing);
@@ -250,7 +264,9 @@ void spawn_connection(tcp::socket socket, Shared& shared) {
       shared.tls ? serve_tls(std::move(socket), shared) : serve_plain(std::move(socket), shared);
   // Something unexpected (say, bad_alloc) drops that one connection instead of escaping
   // io_context::run() and ending the process.
-  net::co_spawn(executor, std::move(connection), [](const std::exception_ptr&) {});
+  shared.open_connections.fetch_add(1);
+  net::co_spawn(executor, std::move(connection),
+                [&shared](const std::exception_ptr&) { shared.open_connections.fetch_sub(1); });
 }
 
 // Accepts on the first context and hands connections to all of them in turn.
@@ -415,6 +431,14 @@ void FakeUpstream::clear_requests() {
   Shared& shared = impl_->shared();
   std::lock_guard lock(shared.mutex);
   shared.requests.clear();
+}
+
+int FakeUpstream::open_connections() const {
+  return impl_->shared().open_connections.load();
+}
+
+void FakeUpstream::set_outage(bool on) {
+  impl_->shared().responder.set_outage(on);
 }
 
 }  // namespace switchyard::testing

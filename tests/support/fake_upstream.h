@@ -7,22 +7,33 @@
 //   POST /v1/embeddings         float arrays or base64 float32
 //   GET  /v1/models             one model, "fake-model"
 //
-// The request's `model` field selects a fault to inject, so a test can provoke upstream
-// failures without any configuration:
+// The request's `model` field selects faults to inject, so a test can provoke upstream
+// failures without any configuration. Parts joined with '+' combine ("tokens-60+stream-cut-40"):
 //
 //   error-<status>     answer with that HTTP status and an OpenAI error body (400..599)
+//   retry-after-<s>    with an error: send "Retry-After: <s>" (a 429 sends 1 by default)
+//   context-length     a 400 context_length_exceeded, as OpenAI words it
+//   content-policy     a 400 content_policy_violation, as OpenAI words it
 //   delay-<ms>         wait before sending the response headers
+//   reset              close the connection with a TCP reset instead of answering
 //   stream-cut-<n>     streaming: send the role chunk and n more, then drop the connection
+//   stall-<n>-<ms>     streaming: after n events, pause for ms before the rest
+//   bad-json-<n>       streaming: event n (from 1) is not valid JSON
+//   no-done            streaming: end the body cleanly without "data: [DONE]"
 //   hang               read the request and never answer
 //   tokens-<n>         reply with the n words "w0 w1 ... w<n-1>"
 //   chunk-delay-<ms>   streaming: wait between chunks
 //   echo-<n>           reply with the text of the last user message, streamed in pieces of
 //                      n bytes (never splitting a UTF-8 sequence), so that a test sees what
 //                      the upstream was sent come back split at arbitrary points
+//   fail-first-<n>     the failures above apply to the first n requests naming this model;
+//                      later ones are answered normally ("error-500+fail-first-1")
 //
-// Any other model name gets a normal answer. Token counts are word counts: prompt_tokens is
-// the number of whitespace-separated words in the messages' text, completion_tokens the number
-// of reply words sent (for a tool call, the words of its arguments string).
+// A name with a part that does not parse, and any other model name, gets a normal answer.
+// set_outage(true) makes every request fail with 503 until set_outage(false). Token counts are word
+// counts: prompt_tokens is the number of whitespace-separated words in the messages' text,
+// completion_tokens the number of reply words sent (for a tool call, the words of its arguments
+// string).
 //
 // Connections are kept alive and never time out. A request whose headers exceed 64 KiB or
 // whose body exceeds 64 MiB is not answered: the connection is closed.
@@ -97,6 +108,13 @@ class FakeUpstream {
   // read, before its answer is sent, so delayed and hanging requests show up too.
   std::vector<RecordedRequest> requests() const;
   void clear_requests();
+
+  // While on, every chat and embeddings request is answered 503. Any thread.
+  void set_outage(bool on);
+
+  // Connections open now (a client that hangs up mid-answer is counted out once the write
+  // that finds it gone has failed). Any thread.
+  int open_connections() const;
 
  private:
   class Impl;

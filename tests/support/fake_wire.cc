@@ -14,20 +14,6 @@ namespace json = boost::json;
 constexpr unsigned kMinErrorStatus = 400;
 constexpr unsigned kMaxErrorStatus = 599;
 
-struct FaultPrefix {
-  std::string_view prefix;
-  Fault::Kind kind;
-};
-
-constexpr std::array<FaultPrefix, 6> kFaultPrefixes{{
-    {"echo-", Fault::Kind::kEcho},
-    {"error-", Fault::Kind::kError},
-    {"delay-", Fault::Kind::kDelay},
-    {"stream-cut-", Fault::Kind::kStreamCut},
-    {"tokens-", Fault::Kind::kTokens},
-    {"chunk-delay-", Fault::Kind::kChunkDelay},
-}};
-
 // The whole of text as a decimal number, or nothing.
 std::optional<uint32_t> parse_number(std::string_view text) {
   uint32_t value = 0;
@@ -50,27 +36,105 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+// The number after `prefix` in part, if part is exactly that.
+std::optional<uint32_t> number_after(std::string_view part, std::string_view prefix) {
+  if (!part.starts_with(prefix)) {
+    return std::nullopt;
+  }
+  return parse_number(part.substr(prefix.size()));
+}
+
+// "stall-<n>-<ms>"
+bool apply_stall(std::string_view part, Fault& fault) {
+  constexpr std::string_view kPrefix = "stall-";
+  const std::string_view rest = part.substr(kPrefix.size());
+  const std::size_t dash = rest.find('-');
+  const auto after = parse_number(rest.substr(0, dash));
+  const auto pause =
+      dash == std::string_view::npos ? std::nullopt : parse_number(rest.substr(dash + 1));
+  if (!after || !pause) {
+    return false;
+  }
+  fault.stall_after = after;
+  fault.stall_ms = *pause;
+  return true;
+}
+
+bool apply_part(std::string_view part, Fault& fault) {
+  if (part == "hang") {
+    fault.hang = true;
+    return true;
+  }
+  if (part == "reset") {
+    fault.reset = true;
+    return true;
+  }
+  if (part == "no-done") {
+    fault.no_done = true;
+    return true;
+  }
+  if (part == "context-length" || part == "content-policy") {
+    fault.error = 400;
+    fault.error_code =
+        part == "context-length" ? "context_length_exceeded" : "content_policy_violation";
+    return true;
+  }
+  if (part.starts_with("stall-")) {
+    return apply_stall(part, fault);
+  }
+  if (const auto status = number_after(part, "error-")) {
+    fault.error = status;
+    return *status >= kMinErrorStatus && *status <= kMaxErrorStatus;
+  }
+  const std::pair<std::string_view, std::optional<uint32_t>*> optional_parts[] = {
+      {"retry-after-", &fault.retry_after},
+      {"tokens-", &fault.tokens},
+      {"echo-", &fault.echo},
+      {"bad-json-", &fault.bad_json_at},
+      {"stream-cut-", &fault.stream_cut},
+      {"fail-first-", &fault.fail_first}};
+  for (const auto& [prefix, field] : optional_parts) {
+    if (part.starts_with(prefix)) {
+      *field = number_after(part, prefix);
+      return field->has_value();
+    }
+  }
+  for (const auto& [prefix, field] :
+       {std::pair{std::string_view("delay-"), &fault.delay_ms},
+        std::pair{std::string_view("chunk-delay-"), &fault.chunk_delay_ms}}) {
+    if (const auto value = number_after(part, prefix)) {
+      *field = *value;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
+bool Fault::fails() const {
+  return healthy() != *this;
+}
+
+Fault Fault::healthy() const {
+  Fault kept;
+  kept.tokens = tokens;
+  kept.echo = echo;
+  kept.chunk_delay_ms = chunk_delay_ms;
+  return kept;
+}
+
 Fault parse_fault(std::string_view model) {
-  if (model == "hang") {
-    return {Fault::Kind::kHang, 0};
-  }
-  for (const FaultPrefix& entry : kFaultPrefixes) {
-    if (!model.starts_with(entry.prefix)) {
-      continue;
-    }
-    std::optional<uint32_t> value = parse_number(model.substr(entry.prefix.size()));
-    if (!value) {
+  Fault fault;
+  while (!model.empty()) {
+    const std::size_t plus = model.find('+');
+    const std::string_view part = model.substr(0, plus);
+    model = plus == std::string_view::npos ? std::string_view() : model.substr(plus + 1);
+    if (!apply_part(part, fault)) {
       return {};
     }
-    if (entry.kind == Fault::Kind::kError &&
-        (*value < kMinErrorStatus || *value > kMaxErrorStatus)) {
-      return {};
-    }
-    return {entry.kind, *value};
   }
-  return {};
+  return fault;
 }
 
 Answer json_answer(const json::value& body) {
@@ -124,7 +188,9 @@ Answer status_error_answer(unsigned status) {
       break;
   }
   Answer answer = error_answer(error);
-  answer.retry_after = status == 429;
+  if (status == 429) {
+    answer.retry_after = 1;
+  }
   return answer;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,14 +16,38 @@
 
 namespace switchyard::testing::fake {
 
-// A behaviour the request's model name asks for; see fake_upstream.h for the names.
+// The behaviour a request's model name asks for; see fake_upstream.h for the names. Parts
+// joined with '+' combine, e.g. "tokens-60+stream-cut-40".
 struct Fault {
-  enum class Kind { kNone, kError, kDelay, kStreamCut, kHang, kTokens, kChunkDelay, kEcho };
-  Kind kind = Kind::kNone;
-  uint32_t value = 0;  // the status, milliseconds or count the name carries
+  // What the answer says.
+  std::optional<uint32_t> error;        // error-<status>: that HTTP status
+  std::string_view error_code;          // context-length, content-policy: a 400 with this code
+  std::optional<uint32_t> retry_after;  // retry-after-<s>: sent with the error
+  std::optional<uint32_t> tokens;       // tokens-<n>
+  std::optional<uint32_t> echo;         // echo-<n>
+  std::optional<uint32_t> bad_json_at;  // bad-json-<n>: stream event n (from 1) is not JSON
+  bool no_done = false;                 // no-done: the stream ends without [DONE]
+  // How it is delivered.
+  uint32_t delay_ms = 0;                // delay-<ms>: before the headers
+  uint32_t chunk_delay_ms = 0;          // chunk-delay-<ms>: between stream events
+  std::optional<uint32_t> stream_cut;   // stream-cut-<n>: drop the connection after n + 1 events
+  std::optional<uint32_t> stall_after;  // stall-<n>-<ms>: pause for stall_ms after n events
+  uint32_t stall_ms = 0;
+  bool hang = false;   // hang: never answer
+  bool reset = false;  // reset: close the connection (RST) before any byte of an answer
+  // fail-first-<n>: only the first n requests with this model name get the failures above;
+  // later ones get a healthy answer (still shaped by tokens, echo and chunk-delay).
+  std::optional<uint32_t> fail_first;
+
+  bool operator==(const Fault&) const = default;
+  // Whether any part makes the answer fail or misbehave (everything but tokens, echo and
+  // chunk-delay).
+  bool fails() const;
+  // The same fault without its failing parts.
+  Fault healthy() const;
 };
 
-// Names that do not parse as a fault (including "error-200" or "delay-x") are kNone.
+// A name with a part that does not parse (including "error-200" or "delay-x") is no fault.
 Fault parse_fault(std::string_view model);
 
 // A complete HTTP answer, computed before the first byte is written so that the connection
@@ -32,8 +57,8 @@ struct Answer {
   std::string body;                 // the JSON body, unless streaming
   std::vector<std::string> events;  // when streaming: each one framed as "data: ...\n\n"
   bool streaming = false;
-  bool retry_after = false;  // send "Retry-After: 1"
-  Fault fault;               // delay, hang, stream cut or chunk delay to apply on delivery
+  std::optional<uint32_t> retry_after;  // seconds, sent as Retry-After
+  Fault fault;  // delay, hang, reset, stream cut, stall or chunk delay to apply on delivery
 };
 
 // The fields of an OpenAI error body. Empty param or code are sent as null.

@@ -252,3 +252,57 @@ provider = "cloud"
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+TEST(ConfigTest, ReadsReliabilityAndFallbacks) {
+  const std::string text = std::string(kValid) + R"(
+[[models]]
+name = "backup"
+provider = "openai"
+
+[[models]]
+name = "main"
+provider = "openai"
+fallbacks = ["backup", "fast"]
+
+[reliability]
+request_timeout_ms = 20000
+max_attempts = 3
+attempts_per_model = 1
+retry_budget = 0.5
+breaker_failures = 2
+breaker_ejection_ms = 100
+breaker_max_ejection_ms = 400
+)";
+  auto config = load_string(text, "ok.toml", env_with({{"TEAM_KEY", "k"}, {"OPENAI_KEY", "o"}}));
+  ASSERT_TRUE(config) << config.error();
+  const ReliabilityConfig& reliability = config->reliability;
+  EXPECT_EQ(reliability.request_timeout, Millis(20'000));
+  EXPECT_EQ(reliability.max_attempts, 3U);
+  EXPECT_EQ(reliability.attempts_per_model, 1U);
+  EXPECT_DOUBLE_EQ(reliability.retry_budget, 0.5);
+  EXPECT_EQ(reliability.breaker_failures, 2U);
+  EXPECT_EQ(reliability.breaker_max_ejection, Millis(400));
+  EXPECT_EQ(config->find_model("main")->fallbacks, (std::vector<std::string>{"backup", "fast"}));
+}
+
+TEST(ConfigTest, RefusesBadReliabilitySettingsAndFallbacks) {
+  expect_problem("[reliability]\nretry_budget = 2\n",
+                 "key 'reliability.retry_budget': must be a number between 0 and 1");
+  expect_problem("[reliability]\nbreaker_ejection_ms = 500\nbreaker_max_ejection_ms = 100\n",
+                 "must be at least breaker_ejection_ms");
+  expect_problem("[reliability]\nmax_retries = 3\n", "key 'reliability.max_retries': unknown key");
+  expect_problem(
+      "[[models]]\nname = \"m\"\nprovider = \"local\"\npath = \"x.gguf\"\n"
+      "fallbacks = [\"ghost\"]\n",
+      "key 'models[0].fallbacks': no model named 'ghost'");
+  expect_problem(
+      "[[models]]\nname = \"m\"\nprovider = \"local\"\npath = \"x.gguf\"\n"
+      "fallbacks = [\"m\"]\n",
+      "'m' cannot be its own fallback");
+}
+
+}  // namespace
+}  // namespace switchyard::config

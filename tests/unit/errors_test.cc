@@ -50,7 +50,7 @@ TEST(ErrorsTest, UpstreamAuthFailureIsTheGatewaysProblem) {
 
 TEST(ErrorsTest, RateLimitKeepsRetryAfter) {
   auto error = status_error(429);
-  error.retry_after = "7";
+  error.retry_after = std::chrono::milliseconds(6'200);  // rounded up to whole seconds
   const auto mapped = from_provider_error(error, "p");
   EXPECT_EQ(mapped.status, Status::too_many_requests);
   EXPECT_EQ(mapped.retry_after, "7");
