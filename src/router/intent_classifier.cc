@@ -58,9 +58,10 @@ struct HeldOut {
   bool out_of_scope = false;  // the query is labelled out of scope
 };
 
-// The threshold that maximises in-scope accuracy + out-of-scope recall over `held_out`; a query
-// is flagged when its confidence is below it. Ties go to the lower threshold.
-float balanced_threshold(std::vector<HeldOut> held_out) {
+// The threshold that maximises (1 - oos_share) * in-scope accuracy + oos_share * out-of-scope
+// recall over `held_out`; a query is flagged when its confidence is below it. Ties go to the
+// lower threshold.
+float fit_threshold(std::vector<HeldOut> held_out, float oos_share) {
   std::size_t in_scope = 0;
   std::size_t oos = 0;
   for (const HeldOut& h : held_out) {
@@ -79,8 +80,8 @@ float balanced_threshold(std::vector<HeldOut> held_out) {
     flagged += h.out_of_scope && h.oos_wins ? 1 : 0;
   }
   const auto objective = [&] {
-    return static_cast<double>(correct) / static_cast<double>(in_scope) +
-           static_cast<double>(flagged) / static_cast<double>(oos);
+    return (1.0 - oos_share) * static_cast<double>(correct) / static_cast<double>(in_scope) +
+           oos_share * static_cast<double>(flagged) / static_cast<double>(oos);
   };
   double best = objective();
   float threshold = 0;
@@ -119,14 +120,22 @@ std::vector<std::size_t> shuffled_by_label(const std::vector<Label>& labels, std
   return order;
 }
 
-// Fold of each query: the queries of each label are dealt round-robin in a seeded order, so
-// every fold has its share of every label.
+// Fold of each query: each label's queries, in file order, are cut into `folds` runs of
+// consecutive queries. Labelled files are often written batch by batch (one source or one
+// round of paraphrasing after another), and a fold made of batches the model never saw is
+// what new traffic looks like; folds dealt at random would score the threshold on
+// near-duplicates of the training queries and set it too low.
 std::vector<std::uint32_t> assign_folds(const std::vector<std::uint32_t>& labels,
-                                        std::uint32_t folds, std::uint64_t seed) {
-  const std::vector<std::size_t> order = shuffled_by_label(labels, seed);
+                                        std::uint32_t folds) {
+  std::vector<std::size_t> totals;
+  for (const std::uint32_t label : labels) {
+    totals.resize(std::max<std::size_t>(totals.size(), label + 1));
+    ++totals[label];
+  }
+  std::vector<std::size_t> seen(totals.size(), 0);
   std::vector<std::uint32_t> fold(labels.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    fold[order[i]] = static_cast<std::uint32_t>(i % folds);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    fold[i] = static_cast<std::uint32_t>(seen[labels[i]]++ * folds / totals[labels[i]]);
   }
   return fold;
 }
@@ -217,8 +226,8 @@ class IntentTrainer {
   LinearModel train_member(std::size_t m, Take&& take) const {
     std::vector<Example> examples;
     for (std::size_t q = 0; q < labels_of_.size(); ++q) {
-      if (take(q)) {
-        const bool oos = static_cast<std::int64_t>(labels_of_[q]) == oos_index_;
+      const bool oos = static_cast<std::int64_t>(labels_of_[q]) == oos_index_;
+      if (take(q) && (!oos || options_.oos_class)) {
         examples.push_back({features_[m][q], labels_of_[q], oos ? options_.oos_weight : 1.0F});
       }
     }
@@ -254,10 +263,8 @@ Result<IntentClassifier, std::string> IntentClassifier::train(
   classifier.labels_ = trainer.labels();
   classifier.oos_index_ = trainer.oos_index();
 
-  const bool fit_threshold = options.objective == ThresholdObjective::kBalanced &&
-                             options.threshold_folds >= 2 && trainer.oos_index() >= 0;
-  if (fit_threshold) {
-    const auto fold = assign_folds(trainer.labels_of(), options.threshold_folds, options.seed);
+  if (options.oos_share > 0 && options.threshold_folds >= 2 && trainer.oos_index() >= 0) {
+    const auto fold = assign_folds(trainer.labels_of(), options.threshold_folds);
     std::vector<HeldOut> held_out;
     std::vector<float> probabilities;
     for (std::uint32_t f = 0; f < options.threshold_folds; ++f) {
@@ -279,7 +286,7 @@ Result<IntentClassifier, std::string> IntentClassifier::train(
             {p.confidence, p.out_of_scope, p.intent == trainer.labels()[label], oos});
       }
     }
-    classifier.threshold_ = balanced_threshold(std::move(held_out));
+    classifier.threshold_ = fit_threshold(std::move(held_out), options.oos_share);
   }
 
   for (std::size_t m = 0; m < options.members.size(); ++m) {

@@ -49,7 +49,7 @@ struct LinearTrainingOptions {
   float l2 = 0.0F;              // weight decay applied to the weights an example touches
   bool average = true;          // return the average of the weights over all steps
   float feature_dropout = 0;    // chance that a feature is hidden from one step, in [0, 1)
-  std::uint32_t min_count = 1;  // features in fewer training examples than this are dropped
+  std::uint32_t min_count = 1;  // features seen fewer times than this in training are dropped
   float prune_below = 0.0F;     // relative to the feature's largest weight, in [0, 1)
   std::uint64_t seed = 1;       // example order and dropout
 };

@@ -115,7 +115,7 @@ void FeatureOptions::write(ByteWriter& out) const {
   out.put(word_ngrams);
   out.put(char_min);
   out.put(char_max);
-  out.put(static_cast<std::uint8_t>(fold_digits ? 1 : 0));
+  out.put(static_cast<std::uint8_t>((fold_digits ? 1 : 0) | (chars_across_words ? 2 : 0)));
   out.put(word_weight);
   out.put(char_weight);
 }
@@ -127,7 +127,8 @@ Result<FeatureOptions, std::string> FeatureOptions::read(ByteReader& in) {
       !in.get(fold) || !in.get(options.word_weight) || !in.get(options.char_weight)) {
     return fail(std::string("truncated feature options"));
   }
-  options.fold_digits = fold != 0;
+  options.fold_digits = (fold & 1) != 0;
+  options.chars_across_words = (fold & 2) != 0;
   const bool chars_ok =
       options.char_max == 0 || (options.char_min >= 1 && options.char_min <= options.char_max &&
                                 options.char_max <= kMaxCharNgram);
@@ -177,10 +178,7 @@ void TextFeaturizer::add_char_ngrams(const std::vector<std::string_view>& words,
     return;
   }
   std::string framed;
-  for (const std::string_view word : words) {
-    framed.assign(1, '<');
-    framed.append(word.substr(0, kMaxWordBytesForChars));
-    framed.push_back('>');
+  const auto add_framed = [&] {
     for (std::size_t first = 0; first < framed.size(); ++first) {
       std::uint64_t hash = kFnvBasis ^ kCharSeed;
       const std::size_t last = std::min<std::size_t>(framed.size(), first + options_.char_max);
@@ -191,6 +189,24 @@ void TextFeaturizer::add_char_ngrams(const std::vector<std::string_view>& words,
         }
       }
     }
+  };
+  if (options_.chars_across_words) {
+    framed = "<";
+    for (const std::string_view word : words) {
+      framed.append(word.substr(0, kMaxWordBytesForChars));
+      framed.push_back(' ');
+    }
+    framed.back() = '>';
+    if (!words.empty()) {
+      add_framed();
+    }
+    return;
+  }
+  for (const std::string_view word : words) {
+    framed.assign(1, '<');
+    framed.append(word.substr(0, kMaxWordBytesForChars));
+    framed.push_back('>');
+    add_framed();
   }
 }
 

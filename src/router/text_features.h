@@ -39,12 +39,13 @@ struct Feature {
 // Which features a text gets. A model is only meaningful with the options it was trained
 // with, so they are stored in its file.
 struct FeatureOptions {
-  std::uint32_t word_ngrams = 2;  // 0: no word features; 1: words; 2: and pairs of words; ...
-  std::uint32_t char_min = 2;     // shortest character n-gram, boundary marks included
-  std::uint32_t char_max = 5;     // longest; 0 for no character n-grams
-  bool fold_digits = true;        // every digit reads '0'
-  float word_weight = 1.0F;       // scale of the word n-gram group
-  float char_weight = 1.0F;       // scale of the character n-gram group
+  std::uint32_t word_ngrams = 2;    // 0: no word features; 1: words; 2: and pairs of words; ...
+  std::uint32_t char_min = 2;       // shortest character n-gram, boundary marks included
+  std::uint32_t char_max = 5;       // longest; 0 for no character n-grams
+  bool fold_digits = true;          // every digit reads '0'
+  bool chars_across_words = false;  // character n-grams of the whole text, spaces included
+  float word_weight = 1.0F;         // scale of the word n-gram group
+  float char_weight = 1.0F;         // scale of the character n-gram group
 
   bool operator==(const FeatureOptions&) const = default;
 

@@ -63,7 +63,7 @@ IntentTrainingOptions small_options() {
 
 std::string write_jsonl(const TemporaryDirectory& dir, const std::string& name,
                         std::string_view lines) {
-  const std::string path = dir.file(name);
+  std::string path = dir.file(name);
   write_bytes(path, lines);
   return path;
 }
@@ -236,6 +236,7 @@ TEST(SplitQueries, HoldsOutTheShareOfEveryLabelReproducibly) {
   const QuerySplit other = split_queries(queries, 0.25, 8);
   const auto texts = [](const std::vector<LabelledQuery>& list) {
     std::vector<std::string> out;
+    out.reserve(list.size());
     for (const LabelledQuery& q : list) {
       out.push_back(q.text);
     }

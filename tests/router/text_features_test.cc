@@ -84,6 +84,18 @@ TEST(TextFeaturizer, CharacterNgramsIncludeTheBoundaryMarks) {
   EXPECT_TRUE(with_ingot.empty());
 }
 
+TEST(TextFeaturizer, CharacterNgramsCanSpanWords) {
+  FeatureOptions across = chars_only(3, 3);
+  across.chars_across_words = true;
+  // "<ab cd>": <ab, ab_, b_c, _cd, cd> where each word alone gives only <ab, ab>, <cd, cd>.
+  std::vector<Feature> features;
+  TextFeaturizer(across).featurize("ab cd", features);
+  EXPECT_EQ(features.size(), 5U);
+  EXPECT_NE(keys_of(TextFeaturizer(across), "ab cd"), keys_of(TextFeaturizer(across), "abc d"));
+  TextFeaturizer(across).featurize("", features);
+  EXPECT_TRUE(features.empty());
+}
+
 TEST(TextFeaturizer, WordOrderMattersOnlyToPairs) {
   const TextFeaturizer unigrams(words_only(1));
   EXPECT_EQ(keys_of(unigrams, "jazz play"), keys_of(unigrams, "play jazz"));
@@ -138,6 +150,7 @@ TEST(FeatureOptions, RoundTripsThroughBytes) {
   options.char_min = 3;
   options.char_max = 6;
   options.fold_digits = false;
+  options.chars_across_words = true;
   options.word_weight = 0.75F;
   ByteWriter out;
   options.write(out);
