@@ -191,6 +191,7 @@ void print_timing(const DifficultyScorer& scorer, const Data& data,
 
   // How the time grows with the prompt: the longest tenth against the rest.
   std::vector<std::size_t> lengths;
+  lengths.reserve(chosen.size());
   for (const std::size_t i : chosen) {
     lengths.push_back(data.records[i].prompt.size());
   }
@@ -250,8 +251,8 @@ void add(std::map<std::string, Figures>& totals, const std::string& name, const 
 }
 
 void held_out_run(const Data& data, int seeds) {
-  const char* const kOrder[] = {"random",        "n-gram LR (reference)", "scorer (blend)",
-                                "  linear part", "  topic prior part",    "  trees part"};
+  const char* const order[] = {"random",        "n-gram LR (reference)", "scorer (blend)",
+                               "  linear part", "  topic prior part",    "  trees part"};
   std::map<std::string, Figures> totals;
   for (int seed = 1; seed <= seeds; ++seed) {
     const DataSplit split = split_records(data.records, kEvalShare, seed);
@@ -271,7 +272,7 @@ void held_out_run(const Data& data, int seeds) {
     row["  trees part"] = figures_of(data, split.heldout, v.trees);
     fmt::print("seed {} ({} training, {} held out, trained in {:.0f} s)\n", seed,
                split.training.size(), split.heldout.size(), took);
-    for (const char* name : kOrder) {
+    for (const char* name : order) {
       fmt::print("  {:<24} APGR {:.4f}  CPT(50%) {:.4f}\n", name, row[name].apgr, row[name].cpt);
       add(totals, name, row[name]);
     }
@@ -283,7 +284,7 @@ void held_out_run(const Data& data, int seeds) {
     std::fflush(stdout);
   }
   fmt::print("\nmean over seeds 1..{}:\n", seeds);
-  for (const char* name : kOrder) {
+  for (const char* name : order) {
     fmt::print("  {:<24} APGR {:.4f}  CPT(50%) {:.4f}\n", name, totals[name].apgr / seeds,
                totals[name].cpt / seeds);
   }

@@ -214,7 +214,9 @@ void LinearModel::logits(const PromptFeatures& features, std::span<float> out) c
   }
   const std::int16_t* biases = &quantized_[(row_size() - 1) * outputs_];
   for (std::size_t k = 0; k < outputs_; ++k) {
-    out[k] = (static_cast<float>(sums[k]) * features.bucket_weight + biases[k]) * step_;
+    out[k] =
+        (static_cast<float>(sums[k]) * features.bucket_weight + static_cast<float>(biases[k])) *
+        step_;
   }
   for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
     const std::int16_t* weights = &quantized_[(buckets + d) * outputs_];
