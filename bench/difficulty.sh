@@ -3,7 +3,7 @@
 # held-out splits of the router data set, next to random routing and a plain n-gram logistic
 # regression, and microseconds per routing decision (see docs/benchmarks.md).
 #
-#   bench/difficulty.sh [--seeds N] [--validate]     (default: 5 seeds)
+#   bench/difficulty.sh [--seeds N] [--validate] [--timing MODEL]     (default: 5 seeds)
 #
 # Runs on one core (taskset) so the decision time is per core. Each seed trains a scorer,
 # a few minutes on this machine.

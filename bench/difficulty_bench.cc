@@ -2,15 +2,17 @@
 // the quality-versus-share curve on held-out splits of a labelled file, next to random routing
 // and a plain n-gram logistic regression, and the time per routing decision on one core.
 //
-//   difficulty_bench DATA [--seeds N] [--validate]
+//   difficulty_bench DATA [--seeds N] [--validate] [--timing MODEL]
 //
 // Each seed s holds out 20% of DATA (stratified by `source`, seed s), trains on the rest with
 // `subject` as the topic label, and scores the held-out part. --validate instead splits the
 // training part once more and reports the blend weights on that validation part, which is how
-// the default blend was chosen; the held-out part is not touched.
+// the default blend was chosen; the held-out part is not touched. --timing only times a saved
+// model on the seed-1 held-out prompts, without training.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -130,34 +132,82 @@ VariantScores score_all(const DifficultyScorer& scorer, const Data& data,
   return out;
 }
 
+// Thread CPU time, which leaves out the time this thread waited for the core: on a shared
+// machine wall time mixes in other processes.
+double thread_cpu_micros() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
+struct Distribution {
+  double mean = 0;
+  double median = 0;
+  double p99 = 0;
+};
+
+Distribution distribution_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  Distribution out;
+  for (const double value : values) {
+    out.mean += value / static_cast<double>(values.size());
+  }
+  out.median = values[values.size() / 2];
+  out.p99 = values[values.size() * 99 / 100];
+  return out;
+}
+
 void print_timing(const DifficultyScorer& scorer, const Data& data,
                   const std::vector<std::size_t>& chosen) {
-  std::vector<double> micros;
+  std::vector<double> cpu;
+  std::vector<double> wall;
   double checksum = 0;
   for (int round = 0; round <= kTimingRounds; ++round) {
     for (const std::size_t i : chosen) {
       const auto start = Clock::now();
+      const double cpu_start = thread_cpu_micros();
       checksum += scorer.score(data.records[i].prompt);
-      const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+      const double cpu_us = thread_cpu_micros() - cpu_start;
+      const double wall_us =
+          std::chrono::duration<double, std::micro>(Clock::now() - start).count();
       if (round > 0) {  // round 0 warms caches
-        micros.push_back(us);
+        cpu.push_back(cpu_us);
+        wall.push_back(wall_us);
       }
     }
-  }
-  std::sort(micros.begin(), micros.end());
-  double mean = 0;
-  for (const double us : micros) {
-    mean += us / static_cast<double>(micros.size());
   }
   std::size_t chars = 0;
   for (const std::size_t i : chosen) {
     chars += data.records[i].prompt.size();
   }
+  const Distribution c = distribution_of(cpu);
+  const Distribution w = distribution_of(wall);
+  fmt::print("decision time, {} held-out prompts x {} (mean {} chars), checksum {:.3f}:\n",
+             chosen.size(), kTimingRounds, chars / chosen.size(), checksum);
+  fmt::print("  thread CPU: mean {:.1f} us, median {:.1f} us, p99 {:.1f} us\n", c.mean, c.median,
+             c.p99);
+  fmt::print("  wall:       mean {:.1f} us, median {:.1f} us, p99 {:.1f} us\n", w.mean, w.median,
+             w.p99);
+
+  // How the time grows with the prompt: the longest tenth against the rest.
+  std::vector<std::size_t> lengths;
+  lengths.reserve(chosen.size());
+  for (const std::size_t i : chosen) {
+    lengths.push_back(data.records[i].prompt.size());
+  }
+  std::vector<std::size_t> sorted = lengths;
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t long_prompt = sorted[sorted.size() * 9 / 10];
+  std::vector<double> long_cpu;
+  std::vector<double> short_cpu;
+  for (std::size_t k = 0; k < cpu.size(); ++k) {
+    (lengths[k % chosen.size()] >= long_prompt ? long_cpu : short_cpu).push_back(cpu[k]);
+  }
   fmt::print(
-      "decision time: mean {:.1f} us, median {:.1f} us, p99 {:.1f} us "
-      "({} held-out prompts, mean {} chars; checksum {:.3f})\n",
-      mean, micros[micros.size() / 2], micros[micros.size() * 99 / 100], chosen.size(),
-      chars / chosen.size(), checksum);
+      "  thread CPU, prompts under {} chars: mean {:.1f} us, p99 {:.1f} us; the longest "
+      "tenth (up to {} chars): mean {:.1f} us\n",
+      long_prompt, distribution_of(short_cpu).mean, distribution_of(short_cpu).p99, sorted.back(),
+      distribution_of(long_cpu).mean);
 }
 
 void print_curves(const RoutingCurve& scorer, const RoutingCurve& reference) {
@@ -201,8 +251,8 @@ void add(std::map<std::string, Figures>& totals, const std::string& name, const 
 }
 
 void held_out_run(const Data& data, int seeds) {
-  const char* const kOrder[] = {"random",        "n-gram LR (reference)", "scorer (blend)",
-                                "  linear part", "  topic prior part",    "  trees part"};
+  const char* const order[] = {"random",        "n-gram LR (reference)", "scorer (blend)",
+                               "  linear part", "  topic prior part",    "  trees part"};
   std::map<std::string, Figures> totals;
   for (int seed = 1; seed <= seeds; ++seed) {
     const DataSplit split = split_records(data.records, kEvalShare, seed);
@@ -222,7 +272,7 @@ void held_out_run(const Data& data, int seeds) {
     row["  trees part"] = figures_of(data, split.heldout, v.trees);
     fmt::print("seed {} ({} training, {} held out, trained in {:.0f} s)\n", seed,
                split.training.size(), split.heldout.size(), took);
-    for (const char* name : kOrder) {
+    for (const char* name : order) {
       fmt::print("  {:<24} APGR {:.4f}  CPT(50%) {:.4f}\n", name, row[name].apgr, row[name].cpt);
       add(totals, name, row[name]);
     }
@@ -234,7 +284,7 @@ void held_out_run(const Data& data, int seeds) {
     std::fflush(stdout);
   }
   fmt::print("\nmean over seeds 1..{}:\n", seeds);
-  for (const char* name : kOrder) {
+  for (const char* name : order) {
     fmt::print("  {:<24} APGR {:.4f}  CPT(50%) {:.4f}\n", name, totals[name].apgr / seeds,
                totals[name].cpt / seeds);
   }
@@ -281,17 +331,21 @@ void validation_run(const Data& data, int seeds) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: difficulty_bench DATA [--seeds N] [--validate]\n");
+    std::fprintf(stderr,
+                 "usage: difficulty_bench DATA [--seeds N] [--validate] [--timing MODEL]\n");
     return 2;
   }
   int seeds = 1;
   bool validate = false;
+  std::string timing_model;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--seeds" && i + 1 < argc) {
       seeds = std::max(1, std::stoi(argv[++i]));
     } else if (arg == "--validate") {
       validate = true;
+    } else if (arg == "--timing" && i + 1 < argc) {
+      timing_model = argv[++i];
     }
   }
   auto data = load(argv[1]);
@@ -299,7 +353,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "difficulty_bench: %s\n", data.error().c_str());
     return 1;
   }
-  if (validate) {
+  if (!timing_model.empty()) {
+    auto scorer = DifficultyScorer::load(timing_model);
+    if (!scorer) {
+      std::fprintf(stderr, "difficulty_bench: %s\n", scorer.error().c_str());
+      return 1;
+    }
+    print_timing(*scorer, *data, split_records(data->records, kEvalShare, 1).heldout);
+  } else if (validate) {
     validation_run(*data, seeds);
   } else {
     held_out_run(*data, seeds);

@@ -135,6 +135,13 @@ double objective(const TrainingView& view, const LinearOptions& options,
 
 constexpr float kInt16Max = 32767.0F;
 
+// Zeroed per-output accumulators, reused by the thread so that scoring does not allocate.
+std::vector<std::int32_t>& bucket_sums(std::size_t outputs) {
+  thread_local std::vector<std::int32_t> sums;
+  sums.assign(outputs, 0);
+  return sums;
+}
+
 }  // namespace
 
 float weight_step(std::span<const float> weights) {
@@ -147,7 +154,7 @@ float weight_step(std::span<const float> weights) {
 }
 
 LinearModel::LinearModel(unsigned hash_bits, std::size_t outputs)
-    : hash_bits_(hash_bits), outputs_(outputs), weights_(outputs * row_size(), 0.0F) {}
+    : hash_bits_(hash_bits), outputs_(outputs), quantized_(outputs * row_size(), 0) {}
 
 LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
                                std::span<const std::uint8_t> labels, const LinearOptions& options) {
@@ -169,7 +176,7 @@ LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
       view.dense[i][d] = (examples[i].dense[d] - model.dense_mean_[d]) * model.dense_scale_[d];
     }
   }
-  std::vector<double> w(model.weights_.size(), 0.0);
+  std::vector<double> w(model.quantized_.size(), 0.0);
   OptimizerOptions optimizer;
   optimizer.max_iterations = options.max_iterations;
   minimize_lbfgs([&](const std::vector<double>& p,
@@ -177,15 +184,16 @@ LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
                  w, optimizer);
   // Feature-major for scoring: one feature's weights for every output share cache lines.
   const std::size_t row = model.row_size();
+  std::vector<float> weights(w.size());
   for (std::size_t k = 0; k < options.outputs; ++k) {
     for (std::size_t j = 0; j < row; ++j) {
-      model.weights_[j * options.outputs + k] = static_cast<float>(w[k * row + j]);
+      weights[j * options.outputs + k] = static_cast<float>(w[k * row + j]);
     }
   }
-  const float step = weight_step(model.weights_);
-  for (float& weight : model.weights_) {
-    weight = std::round(weight / step) * step;
-  }
+  model.step_ = weight_step(weights);
+  std::transform(weights.begin(), weights.end(), model.quantized_.begin(), [&](float weight) {
+    return static_cast<std::int16_t>(std::lround(weight / model.step_));
+  });
   return model;
 }
 
@@ -196,25 +204,26 @@ void LinearModel::logits(const PromptFeatures& features, std::span<float> out) c
   for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
     dense[d] = (features.dense[d] - dense_mean_[d]) * dense_scale_[d];
   }
-  std::fill(out.begin(), out.end(), 0.0F);
+  // Integer sums over the buckets are exact, so the order of the buckets does not matter.
+  std::vector<std::int32_t>& sums = bucket_sums(outputs_);
   for (const std::uint32_t bucket : features.buckets) {
-    const float* weights = &weights_[bucket * outputs_];
+    const std::int16_t* weights = &quantized_[bucket * outputs_];
     for (std::size_t k = 0; k < outputs_; ++k) {
-      out[k] += weights[k];
+      sums[k] += weights[k];
     }
   }
+  const std::int16_t* biases = &quantized_[(row_size() - 1) * outputs_];
   for (std::size_t k = 0; k < outputs_; ++k) {
-    out[k] *= features.bucket_weight;
+    out[k] =
+        (static_cast<float>(sums[k]) * features.bucket_weight + static_cast<float>(biases[k])) *
+        step_;
   }
   for (std::size_t d = 0; d < kDenseFeatureCount; ++d) {
-    const float* weights = &weights_[(buckets + d) * outputs_];
+    const std::int16_t* weights = &quantized_[(buckets + d) * outputs_];
+    const float value = dense[d] * step_;
     for (std::size_t k = 0; k < outputs_; ++k) {
-      out[k] += weights[k] * dense[d];
+      out[k] += static_cast<float>(weights[k]) * value;
     }
-  }
-  const float* biases = &weights_[(row_size() - 1) * outputs_];
-  for (std::size_t k = 0; k < outputs_; ++k) {
-    out[k] += biases[k];
   }
 }
 

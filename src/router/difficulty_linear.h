@@ -24,9 +24,8 @@ struct LinearOptions {
   int max_iterations = 150;
 };
 
-// The step of the int16 grid that model files store weights on: the smallest power of two that
-// fits the largest weight. A power of two, so a weight on the grid survives saving and loading
-// bit for bit.
+// The step of the int16 grid that weights are kept on: the smallest power of two that fits the
+// largest weight.
 float weight_step(std::span<const float> weights);
 
 class LinearModel {
@@ -34,7 +33,9 @@ class LinearModel {
   LinearModel() = default;
   LinearModel(unsigned hash_bits, std::size_t outputs);
 
-  // The weights come out rounded to the weight_step() grid, as a saved model holds them.
+  // Weights are kept as int16 multiples of one step, as the model file stores them: half the
+  // memory of floats, which is what scoring is bound by (a prompt's buckets are scattered
+  // over the table), and a loaded model scores bit for bit as the trained one.
   static LinearModel train(std::span<const PromptFeatures> examples,
                            std::span<const std::uint8_t> labels, const LinearOptions& options);
 
@@ -46,10 +47,12 @@ class LinearModel {
   std::size_t row_size() const { return (std::size_t{1} << hash_bits_) + kDenseFeatureCount + 1; }
 
   // The model's numbers, for saving and loading. Weights are feature-major: the weight of
-  // feature j (buckets, then dense features, then the bias) for output k is at
-  // j * outputs() + k.
-  std::vector<float>& weights() { return weights_; }
-  const std::vector<float>& weights() const { return weights_; }
+  // feature j (buckets, then dense features, then the bias) for output k is
+  // step() * quantized()[j * outputs() + k].
+  std::vector<std::int16_t>& quantized() { return quantized_; }
+  const std::vector<std::int16_t>& quantized() const { return quantized_; }
+  float step() const { return step_; }
+  void set_step(float step) { step_ = step; }
   std::array<float, kDenseFeatureCount>& dense_mean() { return dense_mean_; }
   const std::array<float, kDenseFeatureCount>& dense_mean() const { return dense_mean_; }
   std::array<float, kDenseFeatureCount>& dense_scale() { return dense_scale_; }
@@ -58,7 +61,8 @@ class LinearModel {
  private:
   unsigned hash_bits_ = 0;
   std::size_t outputs_ = 0;
-  std::vector<float> weights_;
+  std::vector<std::int16_t> quantized_;
+  float step_ = 1;
   std::array<float, kDenseFeatureCount> dense_mean_{};
   std::array<float, kDenseFeatureCount> dense_scale_{};  // 1 / standard deviation, or 0
 };

@@ -89,10 +89,9 @@ void write_linear(Writer& out, const LinearModel& model) {
   for (const float value : model.dense_scale()) {
     out.put(value);
   }
-  const float scale = weight_step(model.weights());
-  out.put(scale);
-  for (const float weight : model.weights()) {
-    out.put(static_cast<std::int16_t>(std::lround(weight / scale)));
+  out.put(model.step());
+  for (const std::int16_t weight : model.quantized()) {
+    out.put(weight);
   }
 }
 
@@ -113,9 +112,8 @@ Result<LinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outpu
   LinearModel model(hash_bits, outputs);
   std::vector<float> dense;
   float scale = 0;
-  std::vector<std::int16_t> stored;
   if (!in.get_array(2 * kDenseFeatureCount, dense) || !in.get(scale) ||
-      !in.get_array(model.weights().size(), stored)) {
+      !in.get_array(model.quantized().size(), model.quantized())) {
     return fail(std::string("truncated linear model"));
   }
   if (!all_finite(dense.data(), dense.size()) || !std::isfinite(scale)) {
@@ -123,8 +121,7 @@ Result<LinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outpu
   }
   std::copy_n(dense.begin(), kDenseFeatureCount, model.dense_mean().begin());
   std::copy_n(dense.begin() + kDenseFeatureCount, kDenseFeatureCount, model.dense_scale().begin());
-  std::transform(stored.begin(), stored.end(), model.weights().begin(),
-                 [&](std::int16_t value) { return static_cast<float>(value) * scale; });
+  model.set_step(scale);
   return model;
 }
 
