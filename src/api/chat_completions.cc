@@ -113,7 +113,7 @@ class PrefetchedStream final : public providers::ChunkStream {
 struct Relay {
   const config::ModelConfig& model;
   bool forward_usage = false;
-  const Explanation& explanation;  // the privacy and route headers
+  const Explanation& explanation;    // the privacy and route headers
   privacy::ChunkRestorer& restorer;  // puts values back where placeholders come back
   // Called at the clean end of the upstream's stream, before the client is sent its end, so
   // that what the request spent is settled by the time the client sees it finish.

@@ -22,18 +22,27 @@ bool is_disconnect(const beast::error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::bad_descriptor;
 }
 
-// Keeps ServerState::in_flight exact on every path out of a request.
+// Keeps ServerState::in_flight exact on every path out of a request: the count ends at the
+// response's last write (Session::end_in_flight) or, at the latest, here.
 class InFlightSlot {
  public:
-  explicit InFlightSlot(std::atomic<std::size_t>& counter) : counter_(counter) {
+  InFlightSlot(std::atomic<std::size_t>& counter, bool& in_flight)
+      : counter_(counter), in_flight_(in_flight) {
     counter_.fetch_add(1, std::memory_order_relaxed);
+    in_flight_ = true;
   }
-  ~InFlightSlot() { counter_.fetch_sub(1, std::memory_order_relaxed); }
+  ~InFlightSlot() {
+    if (in_flight_) {
+      counter_.fetch_sub(1, std::memory_order_relaxed);
+      in_flight_ = false;
+    }
+  }
   InFlightSlot(const InFlightSlot&) = delete;
   InFlightSlot& operator=(const InFlightSlot&) = delete;
 
  private:
   std::atomic<std::size_t>& counter_;
+  bool& in_flight_;
 };
 
 }  // namespace
@@ -162,7 +171,7 @@ Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds li
 
 Awaitable<bool> Session::serve(Request& request) {
   auto& state = worker_.state();
-  const InFlightSlot slot(state.in_flight);
+  const InFlightSlot slot(state.in_flight, in_flight_);
   std::string request_id;
   if (const auto given = request[kRequestIdHeader];
       is_acceptable_request_id(std::string_view(given.data(), given.size()))) {
@@ -198,6 +207,13 @@ Awaitable<bool> Session::serve(Request& request) {
     co_await exchange.respond(make_error_response(error));
   }
   co_return !exchange.client_gone() && keep_alive_after(request);
+}
+
+void Session::end_in_flight() {
+  if (in_flight_) {
+    worker_.state().in_flight.fetch_sub(1, std::memory_order_relaxed);
+    in_flight_ = false;
+  }
 }
 
 bool Session::keep_alive_after(const Request& request) const {
@@ -252,6 +268,7 @@ Awaitable<bool> Exchange::respond(Response response) {
   response.set(kRequestIdHeader, request_id_);
   response.keep_alive(session_.keep_alive_after(request_));
   response.prepare_payload();
+  session_.end_in_flight();
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
   auto [ec, bytes] = co_await bhttp::async_write(session_.stream_, response, kUseTuple);
   session_.stream_.expires_never();
@@ -292,6 +309,7 @@ Awaitable<bool> Exchange::finish_stream() {
   if (client_gone_) {
     co_return false;
   }
+  session_.end_in_flight();
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
   auto [ec, bytes] =
       co_await net::async_write(session_.stream_, bhttp::make_chunk_last(), kUseTuple);

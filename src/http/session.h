@@ -41,6 +41,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Awaitable<void> reject(beast::error_code ec);
   Awaitable<bool> write_error(const ErrorInfo& error);
   bool keep_alive_after(const Request& request) const;
+  // Ends the current request's in-flight count. Called just before its last bytes are
+  // written, so a client that sends its next request the moment it sees the end is never
+  // refused for the one it has just been answered.
+  void end_in_flight();
   template <class ReadOp>
   Awaitable<beast::error_code> with_deadline(std::chrono::milliseconds limit, ReadOp read);
 
@@ -51,6 +55,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t deadline_generation_ = 0;
   bool deadline_hit_ = false;
   bool idle_ = false;
+  bool in_flight_ = false;  // the request being served still counts in ServerState::in_flight
 };
 
 }  // namespace switchyard::http

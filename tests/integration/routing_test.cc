@@ -36,7 +36,7 @@ void write_intent_model(const std::string& path) {
   }
   router::IntentTrainingOptions options;
   options.oos_label = "";
-  options.objective = router::ThresholdObjective::kNone;
+  options.oos_share = 0;
   auto classifier = router::IntentClassifier::train(queries, options);
   ASSERT_TRUE(classifier) << classifier.error();
   ASSERT_TRUE(classifier->save(path));
