@@ -30,6 +30,8 @@ struct ServerConfig {
   Millis write_timeout{30'000};
   std::size_t max_connections = 10'000;
   std::size_t max_in_flight = 4'096;
+  // Past this resident memory new requests get 503 at once while running ones finish; 0: none.
+  std::size_t max_memory_bytes = 0;
   Millis drain_timeout{15'000};
   std::string log_level = "info";
 };

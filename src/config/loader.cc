@@ -54,6 +54,9 @@ void read_server(TableReader& reader, ServerConfig& server) {
   reader.read_millis("write_timeout_ms", server.write_timeout);
   reader.read_count("max_connections", server.max_connections);
   reader.read_count("max_in_flight", server.max_in_flight);
+  if (auto megabytes = reader.integer("max_memory_mb", 0, kMaxCount)) {
+    server.max_memory_bytes = static_cast<std::size_t>(*megabytes) * 1024 * 1024;
+  }
   reader.read_millis("drain_timeout_ms", server.drain_timeout);
   if (auto level = reader.string("log_level")) {
     if (std::find(kLogLevels.begin(), kLogLevels.end(), *level) == kLogLevels.end()) {

@@ -1,12 +1,16 @@
 #include "http/server.h"
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
@@ -17,6 +21,7 @@ namespace switchyard::http {
 namespace {
 
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
+constexpr auto kMemorySampleInterval = std::chrono::milliseconds(200);
 
 Result<tcp::endpoint, std::string> resolve_listen(const config::ServerConfig& config) {
   beast::error_code ec;
@@ -98,6 +103,33 @@ Awaitable<void> Worker::accept_loop() {
   }
 }
 
+namespace {
+
+// The process's resident set size, from /proc/self/statm; 0 when it cannot be read.
+std::size_t resident_bytes() {
+  std::FILE* file = std::fopen("/proc/self/statm", "r");
+  if (file == nullptr) {
+    return 0;
+  }
+  unsigned long size = 0;
+  unsigned long resident = 0;
+  const int read = std::fscanf(file, "%lu %lu", &size, &resident);
+  std::fclose(file);
+  return read == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// Keeps ServerState::resident_bytes current until the server drains.
+net::awaitable<void> sample_memory(ServerState& state) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  while (!state.draining.load(std::memory_order_relaxed)) {
+    state.resident_bytes.store(resident_bytes(), std::memory_order_relaxed);
+    timer.expires_after(kMemorySampleInterval);
+    (void)co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  }
+}
+
+}  // namespace
+
 Server::Server(config::ServerConfig config, HandlerFactory factory)
     : config_(std::move(config)), factory_(std::move(factory)) {}
 
@@ -124,6 +156,10 @@ Result<bool, std::string> Server::start() {
     workers_.push_back(std::move(worker));
   }
   port_ = endpoint->port();
+  if (config_.max_memory_bytes != 0) {
+    state_.resident_bytes.store(resident_bytes());
+    net::co_spawn(workers_.front()->io_context(), sample_memory(state_), net::detached);
+  }
   for (auto& worker : workers_) {
     threads_.emplace_back([raw = worker.get()] { raw->run(); });
   }

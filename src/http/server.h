@@ -24,6 +24,9 @@ struct ServerState {
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> draining{false};
+  // The process's resident memory, sampled every few hundred milliseconds when the config
+  // sets a memory limit (a read of /proc per request would cost more than the check saves).
+  std::atomic<std::size_t> resident_bytes{0};
 };
 
 // Makes the handler of one I/O thread; called once per thread at start.

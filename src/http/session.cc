@@ -181,10 +181,16 @@ Awaitable<bool> Session::serve(Request& request) {
   }
   Exchange exchange(*this, request, std::move(request_id));
 
-  if (state.in_flight.load(std::memory_order_relaxed) > worker_.config().max_in_flight) {
+  const auto& config = worker_.config();
+  const bool too_many = state.in_flight.load(std::memory_order_relaxed) > config.max_in_flight;
+  const bool too_big =
+      config.max_memory_bytes != 0 &&
+      state.resident_bytes.load(std::memory_order_relaxed) > config.max_memory_bytes;
+  if (too_many || too_big) {
     const ErrorInfo error{
         .status = bhttp::status::service_unavailable,
-        .message = "the gateway is at its limit of requests in flight; retry shortly",
+        .message = too_many ? "the gateway is at its limit of requests in flight; retry shortly"
+                            : "the gateway is at its memory limit; retry shortly",
         .type = "server_error",
         .code = "overloaded",
         .retry_after = "1"};

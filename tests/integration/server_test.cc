@@ -105,6 +105,19 @@ TEST_F(ServerTest, RequestsBeyondTheInFlightLimitGet503WithRetryAfter) {
   EXPECT_EQ(post_json(gw->port(), "/v1/chat/completions", kChat).status, 200);
 }
 
+TEST_F(ServerTest, RequestsPastTheMemoryLimitGet503WithRetryAfter) {
+  // Any process is past 1 MiB resident; none of these tests comes near 64 GiB.
+  auto tight = gateway("max_memory_mb = 1\n");
+  const auto refused = post_json(tight->port(), "/v1/chat/completions", kChat);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(error_code(refused), "overloaded");
+  EXPECT_NE(refused.body.find("memory limit"), std::string::npos);
+  EXPECT_TRUE(upstream_.requests().empty());
+  auto roomy = gateway("max_memory_mb = 65536\n");
+  EXPECT_EQ(post_json(roomy->port(), "/v1/chat/completions", kChat).status, 200);
+}
+
 TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
   auto gw = gateway("max_connections = 1\n");
   // The first connection stays open (idle keep-alive) while the second is refused.
