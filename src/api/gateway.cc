@@ -13,7 +13,6 @@ namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 constexpr std::string_view kModelsPrefix = "/v1/models/";
-constexpr int kMaxJsonDepth = 64;
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -52,20 +51,6 @@ http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorI
     response.set(kPrivacyHeader, privacy);
   }
   co_await exchange.respond(std::move(response));
-}
-
-Result<json::object, http::ErrorInfo> parse_body(const http::Request& request) {
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  json::error_code ec;
-  json::value value = json::parse(request.body(), ec, {}, options);
-  if (ec) {
-    return fail(invalid_json(ec.message()));
-  }
-  if (!value.is_object()) {
-    return fail(invalid_json("the body must be a JSON object"));
-  }
-  return std::move(value.as_object());
 }
 
 Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(

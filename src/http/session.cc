@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/request_id.h"
+#include "http/request_hygiene.h"
 #include "http/worker.h"
 
 namespace switchyard::http {
@@ -104,9 +105,8 @@ Awaitable<bool> Session::wait_for_request() {
 
 Awaitable<bool> Session::read_and_serve() {
   const auto& config = worker_.config();
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-  parser.body_limit(config.max_body_bytes);
+  RequestParser parser;
+  apply_limits(parser, config);
 
   stream_.expires_never();
   auto ec = co_await with_deadline(config.header_timeout, [&] {
@@ -114,6 +114,13 @@ Awaitable<bool> Session::read_and_serve() {
   });
   if (ec) {
     co_await reject(ec);
+    co_return false;
+  }
+  // Before any byte of the body is read (or asked for with 100 Continue): a request whose
+  // framing is in doubt is refused, and the connection with it.
+  if (const auto problem = check_request_header(parser.get())) {
+    log::get("http")->debug("refused a request: {}", problem->message);
+    co_await write_error(*problem);
     co_return false;
   }
   if (const auto expect = parser.get()[bhttp::field::expect];
@@ -210,26 +217,8 @@ Awaitable<void> Session::reject(beast::error_code ec) {
   if (is_disconnect(ec)) {
     co_return;
   }
-  const auto& config = worker_.config();
-  ErrorInfo error{.status = bhttp::status::bad_request,
-                  .message = "malformed HTTP request: " + ec.message(),
-                  .code = "malformed_request"};
-  if (ec == beast::error::timeout) {
-    error = {.status = bhttp::status::request_timeout,
-             .message = "the request was not received within the configured time",
-             .code = "request_timeout"};
-  } else if (ec == bhttp::error::header_limit) {
-    error = {.status = bhttp::status::request_header_fields_too_large,
-             .message = fmt::format("request headers exceed the limit of {} bytes",
-                                    config.max_header_bytes),
-             .code = "headers_too_large"};
-  } else if (ec == bhttp::error::body_limit) {
-    error = {
-        .status = bhttp::status::payload_too_large,
-        .message = fmt::format("request body exceeds the limit of {} bytes", config.max_body_bytes),
-        .code = "request_too_large"};
-  }
   log::get("http")->debug("rejected an unreadable request: {}", ec.message());
+  const ErrorInfo error = read_error(ec, worker_.config());
   co_await write_error(error);
 }
 

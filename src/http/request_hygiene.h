@@ -1,0 +1,46 @@
+// Request hygiene: the rules a request's header must meet before the gateway reads its body,
+// and what a client is told when its request cannot be read at all. Pure functions of the
+// parser and the header, with no sockets, so that Session and the HTTP fuzzer run the same
+// code.
+//
+// Beast's parser already refuses, as parse errors: header names that are not RFC 9110 tokens
+// (spaces, NUL, non-ASCII bytes, a space before the colon), values with control bytes other
+// than HTAB (NUL, DEL and a bare CR included), conflicting Content-Length values, a
+// Content-Length after a chunked Transfer-Encoding, and any Transfer-Encoding after a
+// Content-Length or after a chunked one. It lets the following through, and
+// check_request_header refuses them:
+//   - Content-Length together with Transfer-Encoding ("gzip" followed by a length passes);
+//   - Content-Length repeated, even with equal values, or given as a list ("5, 5");
+//   - a Transfer-Encoding that is not exactly "chunked": Beast reads "chunked, chunked" or
+//     "gzip" as a request without a body, and the body would then be taken for the next
+//     request on the connection;
+//   - an HTTP/1.1 request without a Host, and any request with more than one.
+// Obsolete line folding is accepted: Beast replaces it with a space, as RFC 9112 allows.
+//
+// Every refusal is a 400 in OpenAI's error shape. The server closes the connection after it,
+// since where the next request would begin is unknown.
+#pragma once
+
+#include <optional>
+
+#include "config/config.h"
+#include "http/error_response.h"
+#include "http/types.h"
+
+namespace switchyard::http {
+
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+// Sets the server's header and body size limits on the parser of one request.
+void apply_limits(RequestParser& parser, const config::ServerConfig& server);
+
+// The first rule above that `header` breaks, as the error to answer with; nullopt when it
+// breaks none.
+std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header);
+
+// The answer to a request the parser refused or a limit cut short (`ec` is not a
+// disconnect): 408 for a timeout, 413 and 431 for the size limits, 400 naming the problem
+// for everything else.
+ErrorInfo read_error(const beast::error_code& ec, const config::ServerConfig& server);
+
+}  // namespace switchyard::http
