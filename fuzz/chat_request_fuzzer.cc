@@ -10,7 +10,9 @@
 //   - spans: every finding lies inside its text, in order and without overlaps;
 //   - round trip: a text whose values were replaced by placeholders is restored to the
 //     original, whole and streamed in pieces of 1, 3 and 7 bytes (for texts without '<',
-//     which the client could have written to look like a placeholder).
+//     which the client could have written to look like a placeholder);
+//   - pieces: any text of the request, restored as if it streamed back in pieces of 1, 3 and
+//     7 bytes, comes out as it does restored whole, as plain text and as JSON text.
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
@@ -102,9 +104,9 @@ void check_spans(const json::object& body, const privacy::Findings& findings) {
   }
 }
 
-std::string restore_in_pieces(std::string_view text, std::size_t piece,
-                              const privacy::Vault& vault) {
-  privacy::StreamRestorer restorer(vault, privacy::TextKind::kPlain);
+std::string restore_in_pieces(std::string_view text, std::size_t piece, const privacy::Vault& vault,
+                              privacy::TextKind kind = privacy::TextKind::kPlain) {
+  privacy::StreamRestorer restorer(vault, kind);
   std::string out;
   for (std::size_t at = 0; at < text.size(); at += piece) {
     out += restorer.push(text.substr(at, piece));
@@ -136,6 +138,49 @@ void check_round_trip(const json::object& body, const privacy::Findings& finding
   }
 }
 
+// A vault as a conversation might hold it, for texts the client wrote.
+const privacy::Vault& sample_vault() {
+  static const privacy::Vault vault = [] {
+    privacy::Vault out;
+    out.placeholder_for(privacy::EntityType::kPerson, "Jane Doe");
+    out.placeholder_for(privacy::EntityType::kPerson, "Li \"Lee\" Wong");
+    out.placeholder_for(privacy::EntityType::kEmail, "jane@example.com");
+    return out;
+  }();
+  return vault;
+}
+
+// Whatever a text holds (real placeholders, broken ones, look-alikes), restoring it as it
+// streams in gives what restoring it whole gives.
+void check_streamed_restore(std::string_view text) {
+  for (const auto kind : {privacy::TextKind::kPlain, privacy::TextKind::kJson}) {
+    const std::string whole = privacy::restore_text(text, sample_vault(), kind);
+    for (const std::size_t piece : {1, 3, 7}) {
+      require(restore_in_pieces(text, piece, sample_vault(), kind) == whole,
+              "restoring a stream in pieces gives what restoring it whole gives");
+    }
+  }
+}
+
+// Validation has checked the shapes read here: messages are objects, content parts too.
+void check_message_texts(const json::object& body) {
+  for (const json::value& message : body.at("messages").as_array()) {
+    const json::value* content = message.as_object().if_contains("content");
+    if (content != nullptr && content->is_string()) {
+      check_streamed_restore(content->get_string());
+    }
+    if (content == nullptr || !content->is_array()) {
+      continue;
+    }
+    for (const json::value& part : content->get_array()) {
+      const json::value* text = part.as_object().if_contains("text");
+      if (text != nullptr && text->is_string()) {
+        check_streamed_restore(text->get_string());
+      }
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -155,5 +200,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const privacy::Findings findings = scanner().scan_request(*body);
   check_spans(*body, findings);
   check_round_trip(*body, findings);
+  check_message_texts(*body);
   return 0;
 }

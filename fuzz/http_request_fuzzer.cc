@@ -12,6 +12,7 @@
 //     may arrive, are read as the same requests, refused or kept alive alike;
 //   - answers: every error answer is a well-formed HTTP response with OpenAI's error body,
 //     whatever bytes of the request it quotes.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -124,20 +125,26 @@ Answer error_answer(const http::ErrorInfo& error) {
   return {.status = static_cast<unsigned>(error.status), .code = error.code.value_or("")};
 }
 
-// The bytes of one connection, handed out `piece` bytes at a time (all at once when 0).
+// The bytes of one connection, handed out `piece` bytes at a time (all at once when 0) into
+// a buffer of at most `limit` bytes, as Session's reads fill its bounded buffer.
 class Wire {
  public:
-  Wire(std::string_view bytes, std::size_t piece)
-      : bytes_(bytes), piece_(piece == 0 ? bytes.size() : piece) {}
+  Wire(std::string_view bytes, std::size_t piece, std::size_t limit)
+      : bytes_(bytes), piece_(piece == 0 ? bytes.size() : piece), limit_(limit) {}
 
-  bool deliver() {
+  // Ok, or end_of_stream when no bytes are left, or buffer_overflow when the buffer is full.
+  beast::error_code deliver() {
     if (delivered_ == bytes_.size()) {
-      return false;
+      return bhttp::error::end_of_stream;
     }
-    const std::string_view next = bytes_.substr(delivered_, piece_);
+    if (buffer_.size() >= limit_) {
+      return bhttp::error::buffer_overflow;
+    }
+    const std::string_view next =
+        bytes_.substr(delivered_, std::min(piece_, limit_ - buffer_.size()));
     buffer_.append(next);
     delivered_ += next.size();
-    return true;
+    return {};
   }
 
   std::string& buffer() { return buffer_; }
@@ -145,14 +152,16 @@ class Wire {
  private:
   std::string_view bytes_;
   std::size_t piece_;
+  std::size_t limit_;
   std::size_t delivered_ = 0;
   std::string buffer_;
 };
 
-// What a read that ran out of bytes returns, as Beast's reads do at end of stream.
-beast::error_code at_end(http::RequestParser& parser) {
-  if (!parser.got_some()) {
-    return bhttp::error::end_of_stream;
+// What a read that could take no more bytes returns, as Beast's reads do: the end of the
+// stream is a partial message once some bytes were parsed.
+beast::error_code stopped(http::RequestParser& parser, beast::error_code why) {
+  if (why != bhttp::error::end_of_stream || !parser.got_some()) {
+    return why;
   }
   beast::error_code ec;
   parser.put_eof(ec);
@@ -164,15 +173,17 @@ beast::error_code at_end(http::RequestParser& parser) {
 beast::error_code read(http::RequestParser& parser, Wire& wire, bool header_only) {
   while (header_only ? !parser.is_header_done() : !parser.is_done()) {
     std::string& buffer = wire.buffer();
-    if (buffer.empty() && !wire.deliver()) {
-      return at_end(parser);
+    if (buffer.empty()) {
+      if (const auto why = wire.deliver()) {
+        return stopped(parser, why);
+      }
     }
     beast::error_code ec;
     const std::size_t used = parser.put(boost::asio::buffer(buffer), ec);
     buffer.erase(0, used);
     if (ec == bhttp::error::need_more || (!ec && used == 0)) {
-      if (!wire.deliver()) {
-        return at_end(parser);
+      if (const auto why = wire.deliver()) {
+        return stopped(parser, why);
       }
       continue;
     }
@@ -227,15 +238,31 @@ Answer route(const http::Request& request) {
   return {.status = 404};
 }
 
+// Two of Beast's errors depend on how the bytes arrived, not only on which: a header cut
+// short by the end of the bytes is parsed line by line only on the first attempt, and each
+// retry of an unfinished chunk header counts the chunk's size against the body limit again.
+// Either way the request is refused with a 4xx, which is what is compared then.
+Read refused(const http::ErrorInfo& refusal, const beast::error_code& ec,
+             const http::RequestParser& parser) {
+  if (!ec) {
+    return {.refused = static_cast<unsigned>(refusal.status), .code = refusal.code.value_or("")};
+  }
+  const bool arrival_dependent =
+      ec == bhttp::error::partial_message ||
+      (parser.is_header_done() && parser.chunked() &&
+       (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow));
+  return {.refused = arrival_dependent ? 400U : static_cast<unsigned>(refusal.status)};
+}
+
 // Session's loop over one connection: each request read and checked until one is refused,
 // asks to close, or the bytes run out. With `answered`, each request read is also routed
 // and its answer recorded there.
 std::vector<Read> serve(std::string_view bytes, std::size_t piece, std::vector<Answer>* answered) {
   const auto& server = config().server;
-  Wire wire(bytes, piece);
+  Wire wire(bytes, piece, http::read_buffer_limit(server));
   std::vector<Read> reads;
   while (reads.size() < kMaxRequestsPerConnection) {
-    if (wire.buffer().empty() && !wire.deliver()) {
+    if (wire.buffer().empty() && wire.deliver()) {
       break;
     }
     http::RequestParser parser;
@@ -258,10 +285,7 @@ std::vector<Read> serve(std::string_view bytes, std::size_t piece, std::vector<A
       if (answered != nullptr) {
         check_error_response(*refusal);
       }
-      // Which error a header cut short by the end of the bytes gets depends on where reads
-      // ended (Beast parses lines eagerly only on its first attempt); it is a 400 either way.
-      reads.push_back({.refused = static_cast<unsigned>(refusal->status),
-                       .code = ec ? "" : refusal->code.value_or("")});
+      reads.push_back(refused(*refusal, ec, parser));
       break;
     }
     const http::Request request = parser.release();

@@ -6,13 +6,19 @@
 //     and with a small one that the input can cross;
 //   - round trip: each decoded event's data, framed again by encode_sse_data, decodes to one
 //     event with the same data.
+// The events that are JSON objects then go, as chunks of a stream, through the ChunkRestorer
+// that puts pseudonymized values back, which must take any chunk an upstream sends.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "fuzz/fuzz_check.h"
 #include "http/sse.h"
+#include "privacy/restorer.h"
+#include "privacy/vault.h"
 
 namespace {
 
@@ -75,11 +81,34 @@ void check_pieces(std::string_view bytes, std::size_t limit) {
   }
 }
 
+const switchyard::privacy::Vault& sample_vault() {
+  static const switchyard::privacy::Vault vault = [] {
+    switchyard::privacy::Vault out;
+    out.placeholder_for(switchyard::privacy::EntityType::kPerson, "Jane Doe");
+    out.placeholder_for(switchyard::privacy::EntityType::kEmail, "jane@example.com");
+    return out;
+  }();
+  return vault;
+}
+
+void restore_chunks(const std::vector<SseEvent>& events) {
+  switchyard::privacy::ChunkRestorer restorer(sample_vault());
+  for (const SseEvent& event : events) {
+    boost::json::error_code ec;
+    boost::json::value chunk = boost::json::parse(event.data, ec);
+    if (!ec && chunk.is_object()) {
+      restorer.restore(chunk.get_object());
+    }
+  }
+  restorer.finish();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   check_pieces(bytes, kSmallLimit);
   check_pieces(bytes, SseDecoder::kDefaultMaxEventBytes);
+  restore_chunks(decode(bytes, 0, SseDecoder::kDefaultMaxEventBytes).events);
   return 0;
 }

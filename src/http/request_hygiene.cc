@@ -61,6 +61,10 @@ void apply_limits(RequestParser& parser, const config::ServerConfig& server) {
   parser.body_limit(server.max_body_bytes);
 }
 
+std::size_t read_buffer_limit(const config::ServerConfig& server) {
+  return 2 * server.max_header_bytes;
+}
+
 std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header) {
   if (auto problem = check_framing(header)) {
     return problem;
@@ -101,6 +105,10 @@ ErrorInfo read_error(const beast::error_code& ec, const config::ServerConfig& se
         fmt::format("{} (Content-Length and Transfer-Encoding must not be "
                     "combined, repeated or conflicting)",
                     ec.message()));
+  }
+  if (ec == bhttp::error::buffer_overflow) {
+    return invalid_framing(fmt::format("a chunk header or the trailer is longer than {} bytes",
+                                       read_buffer_limit(server)));
   }
   if (ec == bhttp::error::bad_field) {
     return invalid_header("a header name contains a byte that is not allowed in a token");

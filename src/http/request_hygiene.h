@@ -17,6 +17,11 @@
 //   - an HTTP/1.1 request without a Host, and any request with more than one.
 // Obsolete line folding is accepted: Beast replaces it with a space, as RFC 9112 allows.
 //
+// Beast also keeps, without a bound of its own, the bytes of a chunk header until its line
+// ends and of a quoted chunk extension until its closing quote; read_buffer_limit bounds what
+// a connection holds unparsed instead, and a chunk header or trailer that outgrows it is
+// refused (a 400, as bhttp::error::buffer_overflow).
+//
 // Every refusal is a 400 in OpenAI's error shape. The server closes the connection after it,
 // since where the next request would begin is unknown.
 #pragma once
@@ -33,6 +38,10 @@ using RequestParser = bhttp::request_parser<bhttp::string_body>;
 
 // Sets the server's header and body size limits on the parser of one request.
 void apply_limits(RequestParser& parser, const config::ServerConfig& server);
+
+// The most bytes a connection's read buffer holds unparsed: a header of max_header_bytes,
+// and as much again for a chunk header, the trailer or the start of a pipelined request.
+std::size_t read_buffer_limit(const config::ServerConfig& server);
 
 // The first rule above that `header` breaks, as the error to answer with; nullopt when it
 // breaks none.

@@ -1,5 +1,7 @@
 #include "http/session.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
@@ -40,7 +42,10 @@ class InFlightSlot {
 }  // namespace
 
 Session::Session(tcp::socket socket, Worker& worker)
-    : stream_(std::move(socket)), deadline_(stream_.get_executor()), worker_(worker) {
+    : stream_(std::move(socket)),
+      buffer_(read_buffer_limit(worker.config())),
+      deadline_(stream_.get_executor()),
+      worker_(worker) {
   worker_.state().open_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.add_session(this);
 }
@@ -94,7 +99,8 @@ Awaitable<bool> Session::wait_for_request() {
   }
   idle_ = true;
   stream_.expires_after(worker_.config().keepalive_timeout);
-  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kUseTuple);
+  const std::size_t room = std::min(kReadChunk, buffer_.max_size());
+  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(room), kUseTuple);
   idle_ = false;
   if (ec) {
     co_return false;

@@ -45,7 +45,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Awaitable<beast::error_code> with_deadline(std::chrono::milliseconds limit, ReadOp read);
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // bounded by read_buffer_limit (http/request_hygiene.h)
   net::steady_timer deadline_;
   Worker& worker_;
   std::uint64_t deadline_generation_ = 0;

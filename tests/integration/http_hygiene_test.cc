@@ -3,6 +3,7 @@
 // of the client's reaches an upstream, and JSON bodies stay within the configured bounds.
 #include <cstring>
 
+#include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -168,6 +169,39 @@ TEST_F(HttpHygieneTest, HopByHopHeadersNeverReachTheUpstream) {
   EXPECT_EQ(requests[0].headers.at("authorization"), "Bearer upstream-key");
   EXPECT_EQ(requests[0].headers.at("x-request-id"), "hop-test-1");
   EXPECT_EQ(requests[0].headers.at("content-length"), std::to_string(requests[0].body.size()));
+}
+
+// Sends `head`, then up to `budget` bytes of `filler` a piece at a time, and returns how many
+// the gateway took before it stopped reading and closed the connection.
+std::size_t bytes_taken(std::uint16_t port, const std::string& head, char filler,
+                        std::size_t budget) {
+  namespace net = boost::asio;
+  net::io_context io_context;
+  net::ip::tcp::socket socket(io_context);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  net::write(socket, net::buffer(head));
+  const std::string piece(64 * 1024, filler);
+  std::size_t sent = 0;
+  while (sent < budget) {
+    boost::system::error_code ec;
+    net::write(socket, net::buffer(piece), ec);
+    if (ec) {
+      break;
+    }
+    sent += piece.size();
+  }
+  return sent;
+}
+
+// Beast buffers the line of a chunk header until it ends, and an unterminated quoted
+// extension until a quote comes, without a bound of its own; the connection's read buffer
+// provides one.
+TEST_F(HttpHygieneTest, AChunkHeaderCannotGrowWithoutBound) {
+  constexpr std::size_t kBudget = 64 * 1024 * 1024;
+  const std::string head = post("Transfer-Encoding: chunked\r\n", "");
+  EXPECT_LT(bytes_taken(gateway_->port(), head + "1", '0', kBudget), kBudget);
+  EXPECT_LT(bytes_taken(gateway_->port(), head + "1;name=\"", 'a', kBudget), kBudget);
+  EXPECT_EQ(send_request(gateway_->port(), {.target = "/healthz"}).status, 200);
 }
 
 class JsonBoundsTest : public HttpHygieneTest {

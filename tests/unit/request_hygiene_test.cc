@@ -116,6 +116,27 @@ TEST(RequestHygieneTest, ReadErrorsNameTheLimitHit) {
   EXPECT_EQ(body.status, bhttp::status::payload_too_large);
   EXPECT_NE(body.message.find("1000"), std::string::npos);
   EXPECT_EQ(read_error(bhttp::error::bad_version, server).code, "malformed_request");
+  const ErrorInfo chunk_line = read_error(bhttp::error::buffer_overflow, server);
+  EXPECT_EQ(chunk_line.status, bhttp::status::bad_request);
+  EXPECT_EQ(chunk_line.code, "invalid_framing");
+  EXPECT_NE(chunk_line.message.find("4096"), std::string::npos);
+}
+
+// Beast keeps an unfinished chunk header line whole, however long; only the size of the
+// buffer it reads from bounds it.
+TEST(RequestHygieneTest, TheReadBufferHoldsAHeaderAndAsMuchAgain) {
+  config::ServerConfig server;
+  server.max_header_bytes = 1024;
+  EXPECT_EQ(read_buffer_limit(server), 2048U);
+
+  RequestParser parser;
+  apply_limits(parser, server);
+  beast::error_code ec;
+  const std::string head = post_with("Transfer-Encoding: chunked\r\n");
+  EXPECT_EQ(parser.put(net::buffer(head), ec), head.size());
+  const std::string endless_line = "1;name=\"" + std::string(100'000, 'a');
+  EXPECT_EQ(parser.put(net::buffer(endless_line), ec), 0U);
+  EXPECT_EQ(ec, bhttp::error::need_more);
 }
 
 TEST(RequestHygieneTest, AppliesTheServersLimits) {
