@@ -183,11 +183,13 @@ void check_message_texts(const json::object& body) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   scanner();
   return 0;
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const switchyard::config::ServerConfig limits;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

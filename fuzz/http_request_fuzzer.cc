@@ -302,6 +302,7 @@ std::vector<Read> serve(std::string_view bytes, std::size_t piece, std::vector<A
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   std::vector<Answer> answers;

@@ -105,6 +105,7 @@ void restore_chunks(const std::vector<SseEvent>& events) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   check_pieces(bytes, kSmallLimit);

@@ -91,7 +91,7 @@ TEST(RequestHygieneTest, RefusesInvalidBytesInHeaderNamesAndValues) {
   }
   for (const std::string& field :
        {std::string("X A: b\r\n"), std::string("X-A : b\r\n"), std::string("X-\xc3\xa9: b\r\n"),
-        std::string(": b\r\n"), std::string("X\0A: b\r\n", 9)}) {
+        std::string(": b\r\n"), std::string("X\0A: b\r\n", 8)}) {
     EXPECT_EQ(code_for(post_with(field)), "invalid_header") << field;
   }
   // A bare CR is a broken line ending rather than a byte of a value.
