@@ -238,19 +238,19 @@ Answer route(const http::Request& request) {
   return {.status = 404};
 }
 
-// Two of Beast's errors depend on how the bytes arrived, not only on which: a header cut
-// short by the end of the bytes is parsed line by line only on the first attempt, and each
-// retry of an unfinished chunk header counts the chunk's size against the body limit again.
-// Either way the request is refused with a 4xx, which is what is compared then.
+// Which error Beast reports for a request it refuses can depend on how the bytes arrived,
+// not only on which bytes: it parses a header line by line only on its first attempt, and
+// waits for the whole header on later ones (so a bad line can be a bad field, a header over
+// the limit or a message cut short), and each retry of an unfinished chunk header counts the
+// chunk's size against the body limit again. For those only the refusal is compared.
 Read refused(const http::ErrorInfo& refusal, const beast::error_code& ec,
              const http::RequestParser& parser) {
   if (!ec) {
     return {.refused = static_cast<unsigned>(refusal.status), .code = refusal.code.value_or("")};
   }
   const bool arrival_dependent =
-      ec == bhttp::error::partial_message ||
-      (parser.is_header_done() && parser.chunked() &&
-       (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow));
+      !parser.is_header_done() || ec == bhttp::error::partial_message ||
+      (parser.chunked() && (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow));
   return {.refused = arrival_dependent ? 400U : static_cast<unsigned>(refusal.status)};
 }
 
