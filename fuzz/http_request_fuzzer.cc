@@ -169,8 +169,10 @@ beast::error_code stopped(http::RequestParser& parser, beast::error_code why) {
 }
 
 // Puts bytes into the parser until it has the header (or the whole request), taking more
-// from the wire whenever it needs them, as async_read_header and async_read do.
-beast::error_code read(http::RequestParser& parser, Wire& wire, bool header_only) {
+// from the wire whenever it needs them, as async_read_header and async_read do; counts the
+// bytes the parser consumed into `consumed`.
+beast::error_code read(http::RequestParser& parser, Wire& wire, bool header_only,
+                       std::size_t& consumed) {
   while (header_only ? !parser.is_header_done() : !parser.is_done()) {
     std::string& buffer = wire.buffer();
     if (buffer.empty()) {
@@ -181,6 +183,7 @@ beast::error_code read(http::RequestParser& parser, Wire& wire, bool header_only
     beast::error_code ec;
     const std::size_t used = parser.put(boost::asio::buffer(buffer), ec);
     buffer.erase(0, used);
+    consumed += used;
     if (ec == bhttp::error::need_more || (!ec && used == 0)) {
       if (const auto why = wire.deliver()) {
         return stopped(parser, why);
@@ -238,20 +241,22 @@ Answer route(const http::Request& request) {
   return {.status = 404};
 }
 
-// Which error Beast reports for a request it refuses can depend on how the bytes arrived,
-// not only on which bytes: it parses a header line by line only on its first attempt, and
-// waits for the whole header on later ones (so a bad line can be a bad field, a header over
-// the limit or a message cut short), and each retry of an unfinished chunk header counts the
-// chunk's size against the body limit again. For those only the refusal is compared.
+// Which error a request is refused with can depend on how its bytes arrived, not only on
+// which bytes: Beast parses a header line by line only on its first attempt and waits for the
+// whole header on later ones (so one bad line can be a bad field, a header over the limit or
+// a message cut short), and it counts each retry of an unfinished chunk header against the
+// body limit again. For those only the refusal itself is compared.
 Read refused(const http::ErrorInfo& refusal, const beast::error_code& ec,
              const http::RequestParser& parser) {
-  if (!ec) {
-    return {.refused = static_cast<unsigned>(refusal.status), .code = refusal.code.value_or("")};
+  const bool header_stage =
+      !parser.is_header_done() || refusal.status == bhttp::status::request_header_fields_too_large;
+  const bool chunk_retries =
+      parser.chunked() && (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow);
+  if (header_stage || chunk_retries || ec == bhttp::error::partial_message) {
+    return {.refused = 400};
   }
-  const bool arrival_dependent =
-      !parser.is_header_done() || ec == bhttp::error::partial_message ||
-      (parser.chunked() && (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow));
-  return {.refused = arrival_dependent ? 400U : static_cast<unsigned>(refusal.status)};
+  return {.refused = static_cast<unsigned>(refusal.status),
+          .code = ec ? "" : refusal.code.value_or("")};
 }
 
 // Session's loop over one connection: each request read and checked until one is refused,
@@ -267,13 +272,15 @@ std::vector<Read> serve(std::string_view bytes, std::size_t piece, std::vector<A
     }
     http::RequestParser parser;
     http::apply_limits(parser, server);
-    auto ec = read(parser, wire, true);
+    std::size_t header_bytes = 0;
+    auto ec = read(parser, wire, true, header_bytes);
     std::optional<http::ErrorInfo> refusal;
     if (!ec) {
-      refusal = http::check_request_header(parser.get());
+      refusal = http::check_request_header(parser.get(), header_bytes, server);
     }
+    std::size_t body_bytes = 0;
     if (!ec && !refusal) {
-      ec = read(parser, wire, false);
+      ec = read(parser, wire, false, body_bytes);
     }
     if (ec == bhttp::error::end_of_stream) {
       break;

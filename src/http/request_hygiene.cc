@@ -65,7 +65,12 @@ std::size_t read_buffer_limit(const config::ServerConfig& server) {
   return 2 * server.max_header_bytes;
 }
 
-std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header) {
+std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header,
+                                              std::size_t header_bytes,
+                                              const config::ServerConfig& server) {
+  if (header_bytes > server.max_header_bytes) {
+    return read_error(bhttp::error::header_limit, server);
+  }
   if (auto problem = check_framing(header)) {
     return problem;
   }

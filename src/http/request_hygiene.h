@@ -14,7 +14,11 @@
 //   - a Transfer-Encoding that is not exactly "chunked": Beast reads "chunked, chunked" or
 //     "gzip" as a request without a body, and the body would then be taken for the next
 //     request on the connection;
-//   - an HTTP/1.1 request without a Host, and any request with more than one.
+//   - an HTTP/1.1 request without a Host, and any request with more than one;
+//   - a header longer than max_header_bytes: Beast measures its limit from the start of what
+//     it has, and a header that arrives in one read gets the limit once for the request line
+//     and again for the fields, so that it may reach twice the limit (a 431, as when Beast
+//     refuses it).
 // Obsolete line folding is accepted: Beast replaces it with a space, as RFC 9112 allows.
 //
 // Beast also keeps, without a bound of its own, the bytes of a chunk header until its line
@@ -43,9 +47,11 @@ void apply_limits(RequestParser& parser, const config::ServerConfig& server);
 // and as much again for a chunk header, the trailer or the start of a pipelined request.
 std::size_t read_buffer_limit(const config::ServerConfig& server);
 
-// The first rule above that `header` breaks, as the error to answer with; nullopt when it
-// breaks none.
-std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header);
+// The first rule above that `header`, read from `header_bytes` bytes, breaks, as the error
+// to answer with; nullopt when it breaks none.
+std::optional<ErrorInfo> check_request_header(const bhttp::request_header<>& header,
+                                              std::size_t header_bytes,
+                                              const config::ServerConfig& server);
 
 // The answer to a request the parser refused or a limit cut short (`ec` is not a
 // disconnect): 408 for a timeout, 413 and 431 for the size limits, 400 naming the problem

@@ -115,7 +115,7 @@ Awaitable<bool> Session::read_and_serve() {
   apply_limits(parser, config);
 
   stream_.expires_never();
-  auto ec = co_await with_deadline(config.header_timeout, [&] {
+  const auto [ec, header_bytes] = co_await with_deadline(config.header_timeout, [&] {
     return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
   });
   if (ec) {
@@ -124,7 +124,7 @@ Awaitable<bool> Session::read_and_serve() {
   }
   // Before any byte of the body is read (or asked for with 100 Continue): a request whose
   // framing is in doubt is refused, and the connection with it.
-  if (const auto problem = check_request_header(parser.get())) {
+  if (const auto problem = check_request_header(parser.get(), header_bytes, config)) {
     log::get("http")->debug("refused a request: {}", problem->message);
     co_await write_error(*problem);
     co_return false;
@@ -140,10 +140,10 @@ Awaitable<bool> Session::read_and_serve() {
     }
   }
 
-  ec = co_await with_deadline(
+  const auto [body_ec, body_bytes] = co_await with_deadline(
       config.body_timeout, [&] { return bhttp::async_read(stream_, buffer_, parser, kUseTuple); });
-  if (ec) {
-    co_await reject(ec);
+  if (body_ec) {
+    co_await reject(body_ec);
     co_return false;
   }
   Request request = parser.release();
@@ -151,9 +151,11 @@ Awaitable<bool> Session::read_and_serve() {
 }
 
 // Unlike tcp_stream's own expiry, which closes the socket, this deadline only cancels the
-// read, so the client can still be told which limit it hit.
+// read, so the client can still be told which limit it hit. Returns the read's error and the
+// bytes the parser consumed.
 template <class ReadOp>
-Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds limit, ReadOp read) {
+Awaitable<std::pair<beast::error_code, std::size_t>> Session::with_deadline(
+    std::chrono::milliseconds limit, ReadOp read) {
   // The generation tells a stale expiry (one that fired just as the read finished) from the
   // current one, so it cannot cancel whatever the session does next.
   const std::uint64_t generation = ++deadline_generation_;
@@ -170,7 +172,11 @@ Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds li
   auto [ec, bytes] = co_await read();
   ++deadline_generation_;
   deadline_.cancel();
-  co_return deadline_hit_ ? beast::error_code(beast::error::timeout) : ec;
+  if (deadline_hit_) {
+    ec = beast::error::timeout;
+  }
+  const std::pair outcome{ec, bytes};
+  co_return outcome;
 }
 
 Awaitable<bool> Session::serve(Request& request) {

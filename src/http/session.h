@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -42,7 +43,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Awaitable<bool> write_error(const ErrorInfo& error);
   bool keep_alive_after(const Request& request) const;
   template <class ReadOp>
-  Awaitable<beast::error_code> with_deadline(std::chrono::milliseconds limit, ReadOp read);
+  Awaitable<std::pair<beast::error_code, std::size_t>> with_deadline(
+      std::chrono::milliseconds limit, ReadOp read);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;  // bounded by read_buffer_limit (http/request_hygiene.h)

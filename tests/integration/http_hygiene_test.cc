@@ -136,6 +136,17 @@ TEST_F(HttpHygieneTest, AMissingOrRepeatedHostIs400) {
   EXPECT_EQ(exchange("GET /healthz HTTP/1.0\r\n\r\n").text.rfind("HTTP/1.1 200 ", 0), 0U);
 }
 
+// Beast measures its header limit separately for the request line and the fields when they
+// arrive together; the limit holds for the whole header all the same.
+TEST_F(HttpHygieneTest, AHeaderOverTheLimitIs431EvenWhenItArrivesInOneRead) {
+  const std::string target = "/healthz?" + std::string(10 * 1024, 'q');
+  const std::string pad = "X-Pad: " + std::string(10 * 1024, 'p') + "\r\n";
+  const RawReply reply =
+      exchange("GET " + target + " HTTP/1.1\r\nHost: gateway\r\n" + pad + "\r\n");
+  EXPECT_EQ(reply.text.rfind("HTTP/1.1 431 ", 0), 0U) << reply.text.substr(0, 200);
+  EXPECT_EQ(reply.error_code(), "headers_too_large");
+}
+
 // Providers build every upstream request afresh; this pins that down for the headers that
 // belong to one connection, and for those the client's Connection names.
 TEST_F(HttpHygieneTest, HopByHopHeadersNeverReachTheUpstream) {

@@ -11,15 +11,15 @@ struct Verdict {
   std::optional<ErrorInfo> refusal;
 };
 
-Verdict judge(const std::string& head) {
+Verdict judge(const std::string& head, const config::ServerConfig& server = {}) {
   RequestParser parser;
-  apply_limits(parser, config::ServerConfig{});
+  apply_limits(parser, server);
   parser.eager(false);
   Verdict verdict;
-  parser.put(net::buffer(head), verdict.parse_error);
+  const std::size_t used = parser.put(net::buffer(head), verdict.parse_error);
   if (!verdict.parse_error) {
     EXPECT_TRUE(parser.is_header_done()) << head;
-    verdict.refusal = check_request_header(parser.get());
+    verdict.refusal = check_request_header(parser.get(), used, server);
   }
   return verdict;
 }
@@ -102,6 +102,20 @@ TEST(RequestHygieneTest, RefusesAMissingOrRepeatedHost) {
   EXPECT_EQ(code_for("GET /healthz HTTP/1.1\r\n\r\n"), "invalid_header");
   EXPECT_EQ(code_for("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), "invalid_header");
   EXPECT_EQ(code_for("GET /healthz HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), "invalid_header");
+}
+
+// Beast gives a header that arrives in one piece its limit twice, once for the request line
+// and once for the fields.
+TEST(RequestHygieneTest, RefusesAHeaderOverTheLimitThatArrivedWhole) {
+  config::ServerConfig server;
+  server.max_header_bytes = 1024;
+  const std::string target = "/v1/models?" + std::string(600, 'q');
+  const std::string fields = "Host: x\r\nX-Pad: " + std::string(600, 'p') + "\r\n";
+  const Verdict whole = judge("GET " + target + " HTTP/1.1\r\n" + fields + "\r\n", server);
+  EXPECT_FALSE(whole.parse_error);
+  ASSERT_TRUE(whole.refusal);
+  EXPECT_EQ(whole.refusal->status, bhttp::status::request_header_fields_too_large);
+  EXPECT_FALSE(judge("GET /v1/models HTTP/1.1\r\n" + fields + "\r\n", server).refusal);
 }
 
 TEST(RequestHygieneTest, ReadErrorsNameTheLimitHit) {
