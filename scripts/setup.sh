@@ -2,6 +2,7 @@
 # Installs what Switchyard needs on Debian 12 and builds it into build/.
 #
 #   scripts/setup.sh [cmake targets...]   (default: everything)
+#   scripts/setup.sh --packages-only [more Debian packages...]
 #
 # Safe to rerun: packages already present are skipped and the build is incremental (ccache
 # keeps rebuilds after a clean clone fast too).
@@ -18,7 +19,7 @@ readonly PACKAGES=(
 
 install_packages() {
   local missing=()
-  for package in "${PACKAGES[@]}"; do
+  for package in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
@@ -44,5 +45,10 @@ build() {
   fi
 }
 
+if [[ "${1:-}" == "--packages-only" ]]; then
+  shift
+  install_packages "$@"
+  exit 0
+fi
 install_packages
 build "$@"

@@ -16,7 +16,6 @@ constexpr std::string_view kModelsPrefix = "/v1/models/";
 // The gateway's own endpoints, outside OpenAI's namespace; they need a key like /v1 does.
 constexpr std::string_view kOwnPrefix = "/switchyard/";
 constexpr std::string_view kUsagePath = "/switchyard/usage";
-constexpr int kMaxJsonDepth = 64;
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -64,20 +63,6 @@ http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorI
   auto response = http::make_error_response(error);
   add_explanation(response, explanation);
   co_await exchange.respond(std::move(response));
-}
-
-Result<json::object, http::ErrorInfo> parse_body(const http::Request& request) {
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  json::error_code ec;
-  json::value value = json::parse(request.body(), ec, {}, options);
-  if (ec) {
-    return fail(invalid_json(ec.message()));
-  }
-  if (!value.is_object()) {
-    return fail(invalid_json("the body must be a JSON object"));
-  }
-  return std::move(value.as_object());
 }
 
 Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(

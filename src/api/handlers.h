@@ -59,13 +59,12 @@ http::Awaitable<void> handle_get_model(http::Exchange& exchange, const config::C
 // request.
 spdlog::logger& api_logger();
 
-// Shared by the handlers: a JSON 200 response, an error response, and body parsing with
-// the API's nesting limit.
+// Shared by the handlers: a JSON 200 response and an error response. Bodies are parsed by
+// parse_body (api/request_body.h).
 http::Response json_response(std::string body);
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error);
 // As above, with the explanation headers.
 http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorInfo& error,
                                     const Explanation& explanation);
-Result<boost::json::object, http::ErrorInfo> parse_body(const http::Request& request);
 
 }  // namespace switchyard::api

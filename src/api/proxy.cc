@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/request_body.h"
 #include "limits/limit_board.h"
 
 namespace switchyard::api {
@@ -39,7 +40,7 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
                                                   const ProxyContext& context,
                                                   const Validator& validate,
                                                   config::Capability required) {
-  auto body = parse_body(request);
+  auto body = parse_body(request.body(), context.config.server);
   if (!body) {
     return fail(body.error());
   }

@@ -1,6 +1,9 @@
 #include "api/validation.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <limits>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -11,6 +14,16 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxStopSequences = 4;
+// Bounds on the integers providers read, so that each one fits the type it is read into:
+// token counts and embedding sizes are 32-bit in llama.cpp and most servers, a seed is a
+// 64-bit integer, and top_k goes through a float on its way to llama.cpp.
+constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kMinInt64 = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMaxChoices = 128;
+constexpr std::int64_t kMaxTopLogprobs = 20;
+constexpr std::int64_t kMaxTopK = 1 << 20;  // beyond any vocabulary
+constexpr double kMaxRepetitionPenalty = 10;
 constexpr std::array<std::string_view, 6> kRoles{"system",    "developer", "user",
                                                  "assistant", "tool",      "function"};
 
@@ -48,19 +61,29 @@ Check number_in(const json::value& value, std::string_view param, double min, do
   return std::nullopt;
 }
 
-Check positive_integer(const json::value& value, std::string_view param) {
+// An integer from min to max. JSON integers beyond int64 arrive as uint64 or as doubles.
+Check integer_in(const json::value& value, std::string_view param, std::int64_t min,
+                 std::int64_t max) {
   if (!value.is_int64() && !value.is_uint64()) {
     return invalid_field(param, "must be an integer");
   }
-  if (value.is_int64() && value.as_int64() < 1) {
-    return invalid_field(param, "must be at least 1");
+  const bool in_range = value.is_int64() ? value.get_int64() >= min && value.get_int64() <= max
+                                         : value.get_uint64() <= static_cast<std::uint64_t>(max);
+  if (!in_range) {
+    return invalid_field(param, fmt::format("must be an integer from {} to {}", min, max));
   }
   return std::nullopt;
 }
 
-Check integer(const json::value& value, std::string_view param) {
-  if (!value.is_int64() && !value.is_uint64()) {
-    return invalid_field(param, "must be an integer");
+template <std::int64_t Min, std::int64_t Max>
+Check integer_range(const json::value& value, std::string_view param) {
+  return integer_in(value, param, Min, Max);
+}
+
+// A number above zero, at most `max`: a repetition penalty divides logits.
+Check positive_number(const json::value& value, std::string_view param, double max) {
+  if (!is_number(value) || as_double(value) <= 0 || as_double(value) > max) {
+    return invalid_field(param, fmt::format("must be a number above 0 and at most {}", max));
   }
   return std::nullopt;
 }
@@ -255,6 +278,50 @@ Check model(const json::object& body) {
   return std::nullopt;
 }
 
+// A token id: what a tokenizer hands out, 0 to int32's maximum.
+bool is_token(const json::value& value) {
+  return !integer_in(value, "", 0, kMaxInt32).has_value();
+}
+
+// A non-empty list of token ids.
+Check token_list(const json::value& value, const std::string& param) {
+  const auto* list = value.if_array();
+  if (list == nullptr || list->empty() || !std::all_of(list->begin(), list->end(), is_token)) {
+    return invalid_field(param, "must be a non-empty array of token ids (0 to 2147483647)");
+  }
+  return std::nullopt;
+}
+
+// OpenAI's four shapes, one at a time: a string, strings, a token list, token lists.
+Check embeddings_input(const json::value& input) {
+  constexpr std::string_view kShapes =
+      "must be a string, or a non-empty array of strings, of token ids or of token-id arrays";
+  if (input.is_string()) {
+    return std::nullopt;
+  }
+  const auto* list = input.if_array();
+  if (list == nullptr || list->empty()) {
+    return invalid_field("input", kShapes);
+  }
+  const json::value& first = list->front();
+  if (first.is_number()) {
+    return token_list(input, "input");
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json::value& item = (*list)[i];
+    const std::string param = fmt::format("input[{}]", i);
+    if (first.is_string() && !item.is_string()) {
+      return invalid_field(param, "must be a string, as input[0] is");
+    }
+    if (!first.is_string()) {
+      if (auto problem = token_list(item, param)) {
+        return problem;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Check first_problem(std::initializer_list<Check> checks) {
   for (const auto& check : checks) {
     if (check) {
@@ -276,16 +343,23 @@ std::optional<ApiError> validate_chat_request(const json::object& body) {
       messages(body),
       optional_field(body, "stream", boolean),
       optional_field(body, "stream_options", stream_options),
-      optional_field(body, "max_tokens", positive_integer),
-      optional_field(body, "max_completion_tokens", positive_integer),
-      optional_field(body, "n", positive_integer),
+      optional_field(body, "max_tokens", integer_range<1, kMaxInt32>),
+      optional_field(body, "max_completion_tokens", integer_range<1, kMaxInt32>),
+      optional_field(body, "n", integer_range<1, kMaxChoices>),
       optional_field(body, "temperature", range(0, 2)),
       optional_field(body, "top_p", range(0, 1)),
       optional_field(body, "presence_penalty", range(-2, 2)),
       optional_field(body, "frequency_penalty", range(-2, 2)),
-      optional_field(body, "seed", integer),
+      optional_field(body, "seed", integer_range<kMinInt64, kMaxInt64>),
       optional_field(body, "logprobs", boolean),
-      optional_field(body, "top_logprobs", range(0, 20)),
+      optional_field(body, "top_logprobs", integer_range<0, kMaxTopLogprobs>),
+      // Not OpenAI's, but read by local models, vLLM and llama.cpp's server alike.
+      optional_field(body, "top_k", integer_range<-1, kMaxTopK>),
+      optional_field(body, "min_p", range(0, 1)),
+      optional_field(body, "repetition_penalty",
+                     [](const json::value& v, std::string_view p) {
+                       return positive_number(v, p, kMaxRepetitionPenalty);
+                     }),
       optional_field(body, "stop", stop),
       optional_field(body, "user", expect_string),
       optional_field(body, "metadata", metadata),
@@ -303,13 +377,11 @@ std::optional<ApiError> validate_embeddings_request(const json::object& body) {
   if (input == nullptr) {
     return invalid_field("input", "is required");
   }
-  const bool valid_input =
-      (input->is_string()) || (input->is_array() && !input->as_array().empty());
-  if (!valid_input) {
-    return invalid_field("input", "must be a string or a non-empty array");
+  if (auto problem = embeddings_input(*input)) {
+    return problem;
   }
   return first_problem({
-      optional_field(body, "dimensions", positive_integer),
+      optional_field(body, "dimensions", integer_range<1, kMaxInt32>),
       optional_field(body, "encoding_format",
                      [](const json::value& v, std::string_view p) -> Check {
                        if (!v.is_string() || (v != "float" && v != "base64")) {

@@ -24,6 +24,10 @@ struct ServerConfig {
   unsigned io_threads = 0;  // 0: one per core
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
+  // Bounds on a JSON body beyond its size: nesting depth, and the length of any one string
+  // (object keys included), enough for a long prompt or an image sent as a data URL.
+  std::size_t max_json_depth = 64;
+  std::size_t max_json_string_bytes = 4 * 1024 * 1024;
   Millis header_timeout{10'000};
   Millis body_timeout{30'000};
   Millis keepalive_timeout{75'000};

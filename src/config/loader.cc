@@ -20,6 +20,9 @@
 namespace switchyard::config {
 namespace {
 
+// A JSON body is checked by recursion over its values (and destroyed that way), so its depth
+// stays far below what a thread's stack holds.
+constexpr std::int64_t kMaxJsonDepth = 1024;
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
 
@@ -48,6 +51,10 @@ void read_server(TableReader& reader, ServerConfig& server) {
   }
   reader.read_count("max_header_bytes", server.max_header_bytes, 1024);
   reader.read_count("max_body_bytes", server.max_body_bytes);
+  if (auto depth = reader.integer("max_json_depth", 1, kMaxJsonDepth)) {
+    server.max_json_depth = static_cast<std::size_t>(*depth);
+  }
+  reader.read_count("max_json_string_bytes", server.max_json_string_bytes);
   reader.read_millis("header_timeout_ms", server.header_timeout);
   reader.read_millis("body_timeout_ms", server.body_timeout);
   reader.read_millis("keepalive_timeout_ms", server.keepalive_timeout);

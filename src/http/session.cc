@@ -1,11 +1,14 @@
 #include "http/session.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include "common/log.h"
 #include "common/request_id.h"
+#include "http/request_hygiene.h"
 #include "http/worker.h"
 
 namespace switchyard::http {
@@ -48,7 +51,10 @@ class InFlightSlot {
 }  // namespace
 
 Session::Session(tcp::socket socket, Worker& worker)
-    : stream_(std::move(socket)), deadline_(stream_.get_executor()), worker_(worker) {
+    : stream_(std::move(socket)),
+      buffer_(read_buffer_limit(worker.config())),
+      deadline_(stream_.get_executor()),
+      worker_(worker) {
   worker_.state().open_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.add_session(this);
 }
@@ -102,7 +108,8 @@ Awaitable<bool> Session::wait_for_request() {
   }
   idle_ = true;
   stream_.expires_after(worker_.config().keepalive_timeout);
-  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kUseTuple);
+  const std::size_t room = std::min(kReadChunk, buffer_.max_size());
+  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(room), kUseTuple);
   idle_ = false;
   if (ec) {
     co_return false;
@@ -113,16 +120,22 @@ Awaitable<bool> Session::wait_for_request() {
 
 Awaitable<bool> Session::read_and_serve() {
   const auto& config = worker_.config();
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-  parser.body_limit(config.max_body_bytes);
+  RequestParser parser;
+  apply_limits(parser, config);
 
   stream_.expires_never();
-  auto ec = co_await with_deadline(config.header_timeout, [&] {
+  const auto [ec, header_bytes] = co_await with_deadline(config.header_timeout, [&] {
     return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
   });
   if (ec) {
     co_await reject(ec);
+    co_return false;
+  }
+  // Before any byte of the body is read (or asked for with 100 Continue): a request whose
+  // framing is in doubt is refused, and the connection with it.
+  if (const auto problem = check_request_header(parser.get(), header_bytes, config)) {
+    log::get("http")->debug("refused a request: {}", problem->message);
+    co_await write_error(*problem);
     co_return false;
   }
   if (const auto expect = parser.get()[bhttp::field::expect];
@@ -136,10 +149,10 @@ Awaitable<bool> Session::read_and_serve() {
     }
   }
 
-  ec = co_await with_deadline(
+  const auto [body_ec, body_bytes] = co_await with_deadline(
       config.body_timeout, [&] { return bhttp::async_read(stream_, buffer_, parser, kUseTuple); });
-  if (ec) {
-    co_await reject(ec);
+  if (body_ec) {
+    co_await reject(body_ec);
     co_return false;
   }
   Request request = parser.release();
@@ -147,9 +160,11 @@ Awaitable<bool> Session::read_and_serve() {
 }
 
 // Unlike tcp_stream's own expiry, which closes the socket, this deadline only cancels the
-// read, so the client can still be told which limit it hit.
+// read, so the client can still be told which limit it hit. Returns the read's error and the
+// bytes the parser consumed.
 template <class ReadOp>
-Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds limit, ReadOp read) {
+Awaitable<std::pair<beast::error_code, std::size_t>> Session::with_deadline(
+    std::chrono::milliseconds limit, ReadOp read) {
   // The generation tells a stale expiry (one that fired just as the read finished) from the
   // current one, so it cannot cancel whatever the session does next.
   const std::uint64_t generation = ++deadline_generation_;
@@ -166,7 +181,11 @@ Awaitable<beast::error_code> Session::with_deadline(std::chrono::milliseconds li
   auto [ec, bytes] = co_await read();
   ++deadline_generation_;
   deadline_.cancel();
-  co_return deadline_hit_ ? beast::error_code(beast::error::timeout) : ec;
+  if (deadline_hit_) {
+    ec = beast::error::timeout;
+  }
+  const std::pair outcome{ec, bytes};
+  co_return outcome;
 }
 
 Awaitable<bool> Session::serve(Request& request) {
@@ -232,26 +251,8 @@ Awaitable<void> Session::reject(beast::error_code ec) {
   if (is_disconnect(ec)) {
     co_return;
   }
-  const auto& config = worker_.config();
-  ErrorInfo error{.status = bhttp::status::bad_request,
-                  .message = "malformed HTTP request: " + ec.message(),
-                  .code = "malformed_request"};
-  if (ec == beast::error::timeout) {
-    error = {.status = bhttp::status::request_timeout,
-             .message = "the request was not received within the configured time",
-             .code = "request_timeout"};
-  } else if (ec == bhttp::error::header_limit) {
-    error = {.status = bhttp::status::request_header_fields_too_large,
-             .message = fmt::format("request headers exceed the limit of {} bytes",
-                                    config.max_header_bytes),
-             .code = "headers_too_large"};
-  } else if (ec == bhttp::error::body_limit) {
-    error = {
-        .status = bhttp::status::payload_too_large,
-        .message = fmt::format("request body exceeds the limit of {} bytes", config.max_body_bytes),
-        .code = "request_too_large"};
-  }
   log::get("http")->debug("rejected an unreadable request: {}", ec.message());
+  const ErrorInfo error = read_error(ec, worker_.config());
   co_await write_error(error);
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -46,10 +47,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // refused for the one it has just been answered.
   void end_in_flight();
   template <class ReadOp>
-  Awaitable<beast::error_code> with_deadline(std::chrono::milliseconds limit, ReadOp read);
+  Awaitable<std::pair<beast::error_code, std::size_t>> with_deadline(
+      std::chrono::milliseconds limit, ReadOp read);
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // bounded by read_buffer_limit (http/request_hygiene.h)
   net::steady_timer deadline_;
   Worker& worker_;
   std::uint64_t deadline_generation_ = 0;

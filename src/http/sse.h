@@ -19,9 +19,11 @@ struct SseEvent {
 
 class SseDecoder {
  public:
+  static constexpr std::size_t kDefaultMaxEventBytes = 4 * 1024 * 1024;
+
   // An event (or a single line) longer than max_event_bytes is a protocol error rather than
   // a reason to buffer without bound.
-  explicit SseDecoder(std::size_t max_event_bytes = 4 * 1024 * 1024)
+  explicit SseDecoder(std::size_t max_event_bytes = kDefaultMaxEventBytes)
       : max_event_bytes_(max_event_bytes) {}
 
   // Consumes bytes and appends each event completed by them to `out`. Returns false once the

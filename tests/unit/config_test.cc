@@ -92,6 +92,19 @@ TEST(ConfigTest, RefusesBadValuesWithFileLineAndKey) {
   expect_problem("[server]\nlog_level = \"loud\"\n", "key 'server.log_level'");
 }
 
+TEST(ConfigTest, ReadsTheJsonBoundsWithinTheirRanges) {
+  auto config = load_string("[server]\nmax_json_depth = 16\nmax_json_string_bytes = 4096\n",
+                            "json.toml", env_with({}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->server.max_json_depth, 16U);
+  EXPECT_EQ(config->server.max_json_string_bytes, 4096U);
+  const ServerConfig defaults;
+  EXPECT_EQ(defaults.max_json_depth, 64U);
+  expect_problem("[server]\nmax_json_depth = 0\n", "key 'server.max_json_depth'");
+  expect_problem("[server]\nmax_json_depth = 100000\n", "must be between 1 and 1024");
+  expect_problem("[server]\nmax_json_string_bytes = 0\n", "key 'server.max_json_string_bytes'");
+}
+
 TEST(ConfigTest, RefusesUnknownKeys) {
   expect_problem("[server]\nlisten_port = 1\n",
                  "bad.toml:2:15: key 'server.listen_port': unknown key");

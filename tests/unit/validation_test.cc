@@ -67,6 +67,34 @@ TEST(ValidationTest, NamesTheFirstBadField) {
   }
 }
 
+// Each integer must fit the type a provider reads it into: a count read as int32 that wrapped
+// would ask a local model for a negative number of tokens, and a seed beyond int64 made the
+// local provider throw.
+TEST(ValidationTest, BoundsNumbersToWhatProvidersRead) {
+  const std::string prefix = R"({"model":"m","messages":[{"role":"user","content":"x"}],)";
+  const std::pair<const char*, const char*> refused[] = {
+      {R"("max_tokens":2147483648})", "max_tokens"},
+      {R"("max_completion_tokens":0})", "max_completion_tokens"},
+      {R"("n":129})", "n"},
+      {R"("seed":9223372036854775808})", "seed"},
+      {R"("seed":1e30})", "seed"},
+      {R"("top_logprobs":1.5})", "top_logprobs"},
+      {R"("top_logprobs":21})", "top_logprobs"},
+      {R"("top_k":1e30})", "top_k"},
+      {R"("top_k":2097152})", "top_k"},
+      {R"("min_p":1.5})", "min_p"},
+      {R"("repetition_penalty":0})", "repetition_penalty"},
+      {R"("repetition_penalty":1e300})", "repetition_penalty"},
+  };
+  for (const auto& [field, param] : refused) {
+    EXPECT_EQ(chat_problem(prefix + field), std::optional<std::string>(param)) << field;
+  }
+  EXPECT_EQ(chat_problem(prefix + R"("max_tokens":2147483647,"n":128,"top_logprobs":20,)" +
+                         R"("seed":-9223372036854775808,"top_k":-1,"min_p":0,)" +
+                         R"("repetition_penalty":1.1})"),
+            std::nullopt);
+}
+
 TEST(ValidationTest, NullOptionalFieldsAreAbsent) {
   EXPECT_EQ(chat_problem(R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
                          R"("temperature":null,"tools":null})"),
@@ -84,6 +112,30 @@ TEST(ValidationTest, Embeddings) {
   EXPECT_EQ(problem(R"({"model":"e","input":[]})"), "input");
   EXPECT_EQ(problem(R"({"model":"e","input":"x","encoding_format":"hex"})"), "encoding_format");
   EXPECT_EQ(problem(R"({"model":"e","input":"x","dimensions":0})"), "dimensions");
+  EXPECT_EQ(problem(R"({"model":"e","input":"x","dimensions":18446744073709551615})"),
+            "dimensions");
+}
+
+// OpenAI's four input shapes, and nothing that mixes them: the local provider read a mixed or
+// fractional list with calls that throw.
+TEST(ValidationTest, EmbeddingsInputHasOneOfTheFourShapes) {
+  auto problem = [](const std::string& input) {
+    const auto found = validate_embeddings_request(
+        json::parse(R"({"model":"e","input":)" + input + "}").as_object());
+    return found ? found->param.value_or("") : std::string();
+  };
+  EXPECT_EQ(problem(R"(["a","b"])"), "");
+  EXPECT_EQ(problem(R"([0,2147483647])"), "");
+  EXPECT_EQ(problem(R"([[1],[2,3]])"), "");
+  EXPECT_EQ(problem(R"(["a",1])"), "input[1]");
+  EXPECT_EQ(problem(R"([1,"a"])"), "input");
+  EXPECT_EQ(problem(R"([1.5])"), "input");
+  EXPECT_EQ(problem(R"([-1])"), "input");
+  EXPECT_EQ(problem(R"([2147483648])"), "input");
+  EXPECT_EQ(problem(R"([[1],[]])"), "input[1]");
+  EXPECT_EQ(problem(R"([[1],"a"])"), "input[1]");
+  EXPECT_EQ(problem(R"([true])"), "input[0]");
+  EXPECT_EQ(problem(R"({"a":1})"), "input");
 }
 
 }  // namespace
