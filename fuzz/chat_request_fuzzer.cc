@@ -5,14 +5,16 @@
 // Oracles:
 //   - readable: in a body that passes, every integer field a provider reads fits the type it
 //     is read into, and every number converts to a float without overflow;
-//   - stable: an accepted body, serialized and parsed again, is the same value and passes
-//     again (nothing like "Infinity" goes upstream);
+//   - stable: an accepted body, serialized and parsed again, is the same value (a double
+//     may come back a few doubles away) and passes again (nothing like "Infinity" goes
+//     upstream);
 //   - spans: every finding lies inside its text, in order and without overlaps;
 //   - round trip: a text whose values were replaced by placeholders is restored to the
 //     original, whole and streamed in pieces of 1, 3 and 7 bytes (for texts without '<',
 //     which the client could have written to look like a placeholder);
 //   - pieces: any text of the request, restored as if it streamed back in pieces of 1, 3 and
 //     7 bytes, comes out as it does restored whole, as plain text and as JSON text.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
@@ -80,11 +82,47 @@ void check_readable(const json::object& body) {
   }
 }
 
+// At most a few doubles apart (in a sample of a million, Boost.JSON's error was at most 2).
+bool nearly_equal(double a, double b) {
+  constexpr int kUlps = 4;
+  for (int step = 0; step < kUlps && a != b; ++step) {
+    a = std::nextafter(a, b);
+  }
+  return a == b;
+}
+
+// Equal, except that a double may come back a few doubles away: Boost.JSON 1.81 does not
+// round every number to the nearest double (see api/request_body.h).
+bool same_value(const json::value& a, const json::value& b) {
+  if (a.is_double() && b.is_double()) {
+    return nearly_equal(a.get_double(), b.get_double());
+  }
+  if (a.kind() != b.kind()) {
+    return false;
+  }
+  if (a.is_array()) {
+    const auto& left = a.get_array();
+    const auto& right = b.get_array();
+    return left.size() == right.size() &&
+           std::equal(left.begin(), left.end(), right.begin(), same_value);
+  }
+  if (a.is_object()) {
+    const auto& left = a.get_object();
+    const auto& right = b.get_object();
+    return left.size() == right.size() &&
+           std::all_of(left.begin(), left.end(), [&](const json::key_value_pair& item) {
+             const json::value* other = right.if_contains(item.key());
+             return other != nullptr && same_value(item.value(), *other);
+           });
+  }
+  return a == b;
+}
+
 void check_stable(const json::object& body, const switchyard::config::ServerConfig& limits) {
   const std::string text = json::serialize(body);
   auto again = switchyard::api::parse_body(text, limits);
   require(again.ok(), "an accepted body serializes to a body that parses");
-  require(*again == body, "an accepted body survives serialization unchanged");
+  require(same_value(*again, body), "an accepted body survives serialization unchanged");
   require(!switchyard::api::validate_chat_request(*again), "an accepted body passes again");
 }
 
