@@ -86,7 +86,7 @@ std::vector<double> reference_scores(const Data& data, const std::vector<std::si
     extract_features(r.prompt, options.hash_bits, features[k]);
     labels.push_back(!r.weak_correct && r.strong_correct ? 1 : 0);
   }
-  const LinearModel model = LinearModel::train(features, labels, options);
+  const PromptLinearModel model = PromptLinearModel::train(features, labels, options);
   std::vector<double> scores;
   PromptFeatures f;
   float logit = 0;

@@ -153,13 +153,14 @@ float weight_step(std::span<const float> weights) {
   return std::exp2(std::ceil(std::log2(std::max(largest, kSmallest) / kInt16Max)));
 }
 
-LinearModel::LinearModel(unsigned hash_bits, std::size_t outputs)
+PromptLinearModel::PromptLinearModel(unsigned hash_bits, std::size_t outputs)
     : hash_bits_(hash_bits), outputs_(outputs), quantized_(outputs * row_size(), 0) {}
 
-LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
-                               std::span<const std::uint8_t> labels, const LinearOptions& options) {
+PromptLinearModel PromptLinearModel::train(std::span<const PromptFeatures> examples,
+                                           std::span<const std::uint8_t> labels,
+                                           const LinearOptions& options) {
   assert(!examples.empty() && examples.size() == labels.size());
-  LinearModel model(options.hash_bits, options.outputs);
+  PromptLinearModel model(options.hash_bits, options.outputs);
   standardise(examples, model.dense_mean_, model.dense_scale_);
 
   TrainingView view{examples,
@@ -197,7 +198,7 @@ LinearModel LinearModel::train(std::span<const PromptFeatures> examples,
   return model;
 }
 
-void LinearModel::logits(const PromptFeatures& features, std::span<float> out) const {
+void PromptLinearModel::logits(const PromptFeatures& features, std::span<float> out) const {
   assert(out.size() == outputs_);
   const std::size_t buckets = std::size_t{1} << hash_bits_;
   std::array<float, kDenseFeatureCount> dense{};

@@ -28,16 +28,20 @@ struct LinearOptions {
 // largest weight.
 float weight_step(std::span<const float> weights);
 
-class LinearModel {
+// Not router::LinearModel (linear_model.h, the intent classifier's): two classes of one name
+// in one namespace break the one-definition rule, and the linker then keeps one class's
+// inline members for both.
+class PromptLinearModel {
  public:
-  LinearModel() = default;
-  LinearModel(unsigned hash_bits, std::size_t outputs);
+  PromptLinearModel() = default;
+  PromptLinearModel(unsigned hash_bits, std::size_t outputs);
 
   // Weights are kept as int16 multiples of one step, as the model file stores them: half the
   // memory of floats, which is what scoring is bound by (a prompt's buckets are scattered
   // over the table), and a loaded model scores bit for bit as the trained one.
-  static LinearModel train(std::span<const PromptFeatures> examples,
-                           std::span<const std::uint8_t> labels, const LinearOptions& options);
+  static PromptLinearModel train(std::span<const PromptFeatures> examples,
+                                 std::span<const std::uint8_t> labels,
+                                 const LinearOptions& options);
 
   // One logit per output, into `out` (sized outputs()).
   void logits(const PromptFeatures& features, std::span<float> out) const;

@@ -80,7 +80,7 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-void write_linear(Writer& out, const LinearModel& model) {
+void write_linear(Writer& out, const PromptLinearModel& model) {
   out.put(static_cast<std::uint32_t>(model.hash_bits()));
   out.put(static_cast<std::uint32_t>(model.outputs()));
   for (const float value : model.dense_mean()) {
@@ -99,7 +99,7 @@ bool all_finite(const float* values, std::size_t count) {
   return std::all_of(values, values + count, [](float v) { return std::isfinite(v); });
 }
 
-Result<LinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outputs) {
+Result<PromptLinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outputs) {
   std::uint32_t hash_bits = 0;
   std::uint32_t outputs = 0;
   if (!in.get(hash_bits) || !in.get(outputs)) {
@@ -109,7 +109,7 @@ Result<LinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outpu
       outputs > max_outputs) {
     return fail(fmt::format("bad linear model shape ({} bits, {} outputs)", hash_bits, outputs));
   }
-  LinearModel model(hash_bits, outputs);
+  PromptLinearModel model(hash_bits, outputs);
   std::vector<float> dense;
   float scale = 0;
   if (!in.get_array(2 * kDenseFeatureCount, dense) || !in.get(scale) ||

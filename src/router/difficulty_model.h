@@ -35,8 +35,8 @@ inline constexpr std::size_t kOutcomePairs = 4;  // label = 2 * weak_correct + s
 inline constexpr std::size_t kBlendParts = 3;
 
 struct DifficultyScorer::Model {
-  LinearModel gain;               // outputs: the four outcome pairs
-  LinearModel topic;              // outputs: topics; absent when topic_count == 0
+  PromptLinearModel gain;         // outputs: the four outcome pairs
+  PromptLinearModel topic;        // outputs: topics; absent when topic_count == 0
   std::vector<float> topic_gain;  // [topic]
   std::array<float, kBlendParts> blend{};
   BoostedTrees trees;

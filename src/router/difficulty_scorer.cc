@@ -133,9 +133,10 @@ std::array<float, kBlendParts> blend_weights(const DifficultyTrainingOptions& op
   return weights;
 }
 
-LinearModel train_topics(std::span<const PromptFeatures> features,
-                         std::span<const DifficultyExample> examples,
-                         const DifficultyTrainingOptions& options, std::vector<float>& topic_gain) {
+PromptLinearModel train_topics(std::span<const PromptFeatures> features,
+                               std::span<const DifficultyExample> examples,
+                               const DifficultyTrainingOptions& options,
+                               std::vector<float>& topic_gain) {
   std::vector<PromptFeatures> folded;
   std::vector<std::uint8_t> labels;
   std::vector<double> sums(options.topic_count, 0.0);
@@ -166,7 +167,7 @@ LinearModel train_topics(std::span<const PromptFeatures> features,
   linear.outputs = options.topic_count;
   linear.l2 = options.topic_l2;
   linear.dense_l2 = options.dense_l2;
-  return LinearModel::train(folded, labels, linear);
+  return PromptLinearModel::train(folded, labels, linear);
 }
 
 }  // namespace
@@ -193,7 +194,7 @@ DifficultyScorer DifficultyScorer::train(std::span<const DifficultyExample> exam
   linear.outputs = kOutcomePairs;
   linear.l2 = options.gain_l2;
   linear.dense_l2 = options.dense_l2;
-  model->gain = LinearModel::train(features, labels, linear);
+  model->gain = PromptLinearModel::train(features, labels, linear);
   const bool topics = options.topic_count > 0 &&
                       std::any_of(examples.begin(), examples.end(),
                                   [](const DifficultyExample& e) { return e.topic >= 0; });
