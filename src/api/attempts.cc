@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "api/first_success.h"
 #include "reliability/backoff.h"
 #include "reliability/failure.h"
 
@@ -39,6 +40,10 @@ providers::ProviderError plain_error(Kind kind, std::string message) {
   return error;
 }
 
+double millis_since(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 std::string describe(const providers::ProviderError& error) {
   switch (error.kind) {
     case Kind::kStatus:
@@ -66,7 +71,8 @@ class AttemptLoop {
         states_(plan.targets.size()) {}
 
   http::Awaitable<Result<Delivery, AttemptFailure>> run() {
-    for (std::uint32_t sent = 0; sent < settings_.max_attempts; ++sent) {
+    std::uint32_t sent = 0;
+    while (sent < settings_.max_attempts) {
       auto choice = co_await next_target();
       if (!choice) {
         break;
@@ -79,9 +85,15 @@ class AttemptLoop {
           break;
         }
       }
-      auto delivered = co_await attempt(*choice);
-      if (delivered) {
-        co_return std::move(delivered).value();
+      ++sent;
+      std::optional<Result<Delivery, providers::ProviderError>> delivered;
+      if (settings_.hedge_after.count() > 0) {
+        delivered.emplace(co_await hedged(*choice, sent));
+      } else {
+        delivered.emplace(co_await attempt(*choice));
+      }
+      if (*delivered) {
+        co_return std::move(*delivered).value();
       }
       if (final_) {
         break;
@@ -143,11 +155,18 @@ class AttemptLoop {
     co_return delivery;
   }
 
-  http::Awaitable<Result<Delivery, providers::ProviderError>> attempt(Choice choice) {
+  // One try on one target. `abandoned`, when given, is the hedging race's word that this
+  // attempt is being cancelled: its error is then ours, not the upstream's.
+  http::Awaitable<Result<Delivery, providers::ProviderError>> attempt(
+      Choice choice, const bool* abandoned = nullptr) {
     const auto started = Clock::now();
     ++states_[choice.target].attempts;
     auto delivered = co_await send(choice.target);
     const auto finished = Clock::now();
+    if (abandoned != nullptr && *abandoned) {
+      note_cancelled(choice, started);
+      co_return delivered;
+    }
     CircuitBreaker& breaker = breaker_of(choice.target);
     if (delivered) {
       breaker.record_success(finished, choice.probe);
@@ -159,13 +178,74 @@ class AttemptLoop {
     } else {
       breaker.record_success(finished, choice.probe);  // it answered, and rightly refused
     }
-    attempts_.push_back(
-        {.model = plan_.targets[choice.target].model,
-         .reason = describe(error),
-         .ms = std::chrono::duration<double, std::milli>(finished - started).count()});
+    attempts_.push_back({.model = plan_.targets[choice.target].model,
+                         .reason = describe(error),
+                         .ms = millis_since(started, finished)});
     plan_after_failure(choice.target, error, finished);
     failure_ = AttemptFailure{.error = error, .model = plan_.targets[choice.target].model};
     co_return delivered;
+  }
+
+  // Hedging: `first` goes out at once; if it has not answered after hedge_after, a second
+  // attempt goes to the next target that may be tried now, and the first answer wins. The
+  // hedge counts as a retry, against max_attempts and the retry budget.
+  http::Awaitable<Result<Delivery, providers::ProviderError>> hedged(Choice first,
+                                                                     std::uint32_t& sent) {
+    FirstSuccess<Delivery, providers::ProviderError> race(co_await net::this_coro::executor);
+    start_in(race, first);
+    reliability::RetryBudget::Retry retry;
+    const bool answered = co_await race.wait_for(settings_.hedge_after);
+    if (!answered && sent < settings_.max_attempts) {
+      if (auto second = hedge_target(first.target)) {
+        retry = resilience_.budget.try_retry();
+        if (retry) {
+          ++sent;
+          start_in(race, *second);
+        } else {
+          abandon_probe(*second);
+        }
+      }
+    }
+    co_return co_await race.settle();
+  }
+
+  void start_in(FirstSuccess<Delivery, providers::ProviderError>& race, Choice choice) {
+    const auto started = Clock::now();
+    race.start([this, choice](const bool& abandoned) { return attempt(choice, &abandoned); },
+               [this, choice, started] { note_cancelled(choice, started); });
+  }
+
+  // A target other than `busy` that may be tried at once: not waiting out a backoff, not
+  // used up, and let through by its breaker.
+  std::optional<Choice> hedge_target(std::size_t busy) {
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+      const TargetState& state = states_[i];
+      if (i == busy || state.done || state.attempts >= settings_.attempts_per_model ||
+          state.not_before > now) {
+        continue;
+      }
+      const auto admission = breaker_of(i).admit(now);
+      if (admission != CircuitBreaker::Admission::kRejected) {
+        return Choice{.target = i, .probe = admission == CircuitBreaker::Admission::kProbe};
+      }
+    }
+    return std::nullopt;
+  }
+
+  // A cancelled attempt says nothing about its upstream: no breaker outcome, no failure to
+  // report, only a line in the request's log.
+  void note_cancelled(Choice choice, Clock::time_point started) {
+    abandon_probe(choice);
+    attempts_.push_back({.model = plan_.targets[choice.target].model,
+                         .reason = "cancelled: a hedged attempt answered first",
+                         .ms = millis_since(started, Clock::now())});
+  }
+
+  void abandon_probe(Choice choice) {
+    if (choice.probe) {
+      breaker_of(choice.target).release_probe();
+    }
   }
 
   void plan_after_failure(std::size_t target, const providers::ProviderError& error,

@@ -1,7 +1,8 @@
 // Sending one request to the first model that answers: attempts in order over the request's
 // targets (its model, then its fallbacks), each under the request's deadline, with backoff
 // and Retry-After between tries, the retry budget, and the circuit breakers deciding which
-// upstream is tried at all. Internal to the api folder.
+// upstream is tried at all. With [reliability] hedge_after_ms, an attempt slow to answer is
+// raced by one on the next target (first_success.h). Internal to the api folder.
 #pragma once
 
 #include <chrono>

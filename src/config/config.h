@@ -148,6 +148,9 @@ struct ReliabilityConfig {
   std::uint32_t breaker_failures = 5;
   Millis breaker_ejection{5'000};
   Millis breaker_max_ejection{30'000};
+  // Hedging: when an attempt has not answered (a stream: sent its first event) after this
+  // long, a second attempt goes to the next model and the first answer wins. 0: off.
+  Millis hedge_after{0};
 };
 
 // The privacy guard: how its scanner is built and what the policy does with each data class.

@@ -251,6 +251,7 @@ void read_reliability(TableReader& reader, ReliabilityConfig& reliability) {
   reader.read_count("breaker_failures", reliability.breaker_failures);
   reader.read_millis("breaker_ejection_ms", reliability.breaker_ejection);
   reader.read_millis("breaker_max_ejection_ms", reliability.breaker_max_ejection);
+  reader.read_millis("hedge_after_ms", reliability.hedge_after, 0);
   if (reliability.breaker_max_ejection < reliability.breaker_ejection) {
     reader.error("breaker_max_ejection_ms", "must be at least breaker_ejection_ms");
   }

@@ -46,6 +46,8 @@ class CircuitBreaker {
   Admission admit(Clock::time_point now);
   void record_success(Clock::time_point now, bool probe);
   void record_failure(Clock::time_point now, bool probe);
+  // A probe abandoned before it had an outcome (cancelled): lets the next request probe.
+  void release_probe() { probing_.store(false, std::memory_order_release); }
 
   // When the upstream may next be tried; now or earlier when it is not ejected.
   Clock::time_point ejected_until() const;

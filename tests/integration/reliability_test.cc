@@ -352,5 +352,80 @@ TEST_F(ReliabilityTest, ClientThatHangsUpMidStreamCancelsTheUpstream) {
   EXPECT_LT(seconds_since(closed), 1.0);
 }
 
+// Hedging: after hedge_after_ms without an answer a second attempt goes to the fallback; the
+// first answer wins and the other attempt's upstream connection is closed at once.
+TEST_F(ReliabilityTest, HedgeAnswersFromTheFallbackWhileThePrimaryHangs) {
+  start("hedge_after_ms = 50", model("main", "hang", R"("backup-chat")"));
+  const auto sent = Clock::now();
+  const auto response = chat(chat_body("main"));
+  const double took = seconds_since(sent);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_GE(took, 0.05);
+  EXPECT_LT(took, 0.35) << "waited for the primary's first-byte deadline";
+  const auto answer = json::parse(response.body).as_object();
+  EXPECT_EQ(answer.at("model"), "backup-chat");
+  EXPECT_EQ(response.header("x-switchyard-model"), "backup-chat");
+  EXPECT_EQ(answer.at("usage").at("completion_tokens"), 3);
+  EXPECT_EQ(primary_.requests().size(), 1U);
+  EXPECT_EQ(backup_.requests().size(), 1U);
+  const auto answered = Clock::now();
+  while (primary_.open_connections() > 0 && seconds_since(answered) < 2.0) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(primary_.open_connections(), 0) << "the losing attempt was not cancelled";
+  EXPECT_LT(seconds_since(answered), 0.25);
+}
+
+TEST_F(ReliabilityTest, HedgedStreamComesWholeFromTheFallback) {
+  start("hedge_after_ms = 50", model("main", "hang", R"("backup-chat")"));
+  const auto sent = Clock::now();
+  const auto response = chat(chat_body("main", true));
+  EXPECT_LT(seconds_since(sent), 0.35);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const Streamed streamed = parse_stream(response);
+  EXPECT_EQ(streamed.text, "w0 w1 w2");
+  EXPECT_TRUE(streamed.done);
+  EXPECT_FALSE(streamed.error);
+  EXPECT_EQ(response.header("x-switchyard-model"), "backup-chat");
+  EXPECT_EQ(streamed.events.back().at("usage").at("completion_tokens"), 3);
+}
+
+TEST_F(ReliabilityTest, APrimaryThatAnswersFirstWinsAndTheHedgeIsCancelled) {
+  start("hedge_after_ms = 100", model("main", "tokens-2+delay-300", R"("hanging-backup")") +
+                                    R"(
+[[models]]
+name = "hanging-backup"
+provider = "backup"
+upstream_model = "hang"
+)");
+  const auto sent = Clock::now();
+  const auto response = chat(chat_body("main"));
+  EXPECT_LT(seconds_since(sent), 0.6) << "waited for the hedge to end by itself";
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("x-switchyard-model"), "main");
+  EXPECT_EQ(json::parse(response.body).at("usage").at("completion_tokens"), 2);
+  EXPECT_EQ(backup_.requests().size(), 1U) << "no hedge was sent";
+  const auto answered = Clock::now();
+  while (backup_.open_connections() > 0 && seconds_since(answered) < 2.0) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(backup_.open_connections(), 0) << "the losing hedge was not cancelled";
+}
+
+TEST_F(ReliabilityTest, NoHedgeIsSentWhenThePrimaryAnswersInTime) {
+  start("hedge_after_ms = 300", model("main", "tokens-2", R"("backup-chat")"));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(chat(chat_body("main")).header("x-switchyard-model"), "main");
+  }
+  EXPECT_TRUE(backup_.requests().empty());
+}
+
+TEST_F(ReliabilityTest, WithNothingToHedgeToTheSlowPrimaryIsAwaited) {
+  start("hedge_after_ms = 50", model("main", "tokens-2+delay-200"));
+  const auto response = chat(chat_body("main"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(primary_.requests().size(), 1U);
+}
+
 }  // namespace
 }  // namespace switchyard::testing

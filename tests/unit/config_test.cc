@@ -288,6 +288,7 @@ retry_budget = 0.5
 breaker_failures = 2
 breaker_ejection_ms = 100
 breaker_max_ejection_ms = 400
+hedge_after_ms = 250
 )";
   auto config = load_string(text, "ok.toml", env_with({{"TEAM_KEY", "k"}, {"OPENAI_KEY", "o"}}));
   ASSERT_TRUE(config) << config.error();
@@ -298,6 +299,7 @@ breaker_max_ejection_ms = 400
   EXPECT_DOUBLE_EQ(reliability.retry_budget, 0.5);
   EXPECT_EQ(reliability.breaker_failures, 2U);
   EXPECT_EQ(reliability.breaker_max_ejection, Millis(400));
+  EXPECT_EQ(reliability.hedge_after, Millis(250));
   EXPECT_EQ(config->find_model("main")->fallbacks, (std::vector<std::string>{"backup", "fast"}));
 }
 
@@ -306,6 +308,7 @@ TEST(ConfigTest, RefusesBadReliabilitySettingsAndFallbacks) {
                  "key 'reliability.retry_budget': must be a number between 0 and 1");
   expect_problem("[reliability]\nbreaker_ejection_ms = 500\nbreaker_max_ejection_ms = 100\n",
                  "must be at least breaker_ejection_ms");
+  expect_problem("[reliability]\nhedge_after_ms = -5\n", "reliability.hedge_after_ms");
   expect_problem("[reliability]\nmax_retries = 3\n", "key 'reliability.max_retries': unknown key");
   expect_problem(
       "[[models]]\nname = \"m\"\nprovider = \"local\"\npath = \"x.gguf\"\n"
