@@ -13,6 +13,7 @@
 #include "local/lora_maker.h"
 #include "local/model_maker.h"
 #include "local/text_stream.h"
+#include "support/fake_upstream.h"
 #include "support/test_client.h"
 
 namespace switchyard::testing {
@@ -357,6 +358,42 @@ TEST(LocalTierTest, ClientThatDisconnectsFreesItsSequence) {
       std::to_string(endless.size()) + "\r\n\r\n" + endless;
   raw_exchange(gateway.port(), head, milliseconds(150));
   // Were the sequence still busy, this request would wait for all 2000 tokens.
+  const auto started = steady_clock::now();
+  const auto answer = complete(gateway.port(), request("y", R"(,"max_tokens":2)"));
+  EXPECT_LT(steady_clock::now() - started, milliseconds(1500));
+  EXPECT_EQ(answer.at("model"), "tiny");
+}
+
+TEST(LocalTierTest, AHedgeThatWinsCancelsTheLocalGeneration) {
+  FakeUpstream remote;
+  remote.start();
+  GatewayUnderTest gateway(local_config(R"(parallel = 1
+max_queue = 4
+fallbacks = ["remote"]
+
+[reliability]
+hedge_after_ms = 100
+
+[[providers]]
+name = "remote"
+kind = "openai_compatible"
+base_url = ")" + remote.base_url() + R"("
+
+[[models]]
+name = "remote"
+provider = "remote"
+upstream_model = "tokens-3"
+)",
+                                        2048));
+  // The local model is slow to answer all 2000 tokens; the remote hedge answers first, and
+  // the answer does not wait for the losing generation to end by itself.
+  const auto sent = steady_clock::now();
+  const auto hedged =
+      complete(gateway.port(), request("x", R"(,"max_tokens":2000,"temperature":0)"));
+  EXPECT_LT(steady_clock::now() - sent, milliseconds(1000));
+  EXPECT_EQ(hedged.at("model"), "remote");
+  EXPECT_EQ(hedged.at("usage").at("completion_tokens"), 3);
+  // Had the losing generation gone on, this would wait for its 2000 tokens.
   const auto started = steady_clock::now();
   const auto answer = complete(gateway.port(), request("y", R"(,"max_tokens":2)"));
   EXPECT_LT(steady_clock::now() - started, milliseconds(1500));
