@@ -144,7 +144,7 @@ bool read_row(Reader& in, float scale, std::size_t size, std::vector<float>& out
     if (!in.get(stored)) {
       return false;
     }
-    out.push_back(stored * scale);
+    out.push_back(static_cast<float>(stored) * scale);
   }
   return true;
 }
@@ -217,44 +217,26 @@ Result<std::shared_ptr<Tagger::Model>, std::string> decode_body(Reader& in) {
   return model;
 }
 
-// Feature keys are already hashes (with the low bit forced on), so their high bits index the
-// table directly.
-std::size_t slot_of(std::uint64_t key, std::size_t mask) {
-  return (key >> 20) & mask;
-}
-
 }  // namespace
 
 void FeatureTable::assign(std::size_t labels, const std::vector<std::uint64_t>& keys,
                           const std::vector<float>& rows) {
-  labels_ = labels;
+  stride_ = padded_width(labels);
   count_ = keys.size();
   std::size_t capacity = 16;
   while (capacity < keys.size() * 2) {
     capacity *= 2;
   }
-  keys_.assign(capacity, 0);
-  rows_.assign(capacity * labels, 0.0F);
+  slots_.assign(capacity, Slot{});
+  rows_.assign(keys.size() * stride_, 0.0F);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::size_t slot = slot_of(keys[i], capacity - 1);
-    while (keys_[slot] != 0) {
+    while (slots_[slot].key != 0) {
       slot = (slot + 1) & (capacity - 1);
     }
-    keys_[slot] = keys[i];
+    slots_[slot] = {keys[i], i};
     std::copy_n(rows.begin() + static_cast<long>(i * labels), labels,
-                rows_.begin() + static_cast<long>(slot * labels));
-  }
-}
-
-const float* FeatureTable::find(std::uint64_t key) const {
-  const std::size_t mask = keys_.size() - 1;
-  for (std::size_t slot = slot_of(key, mask);; slot = (slot + 1) & mask) {
-    if (keys_[slot] == key) {
-      return &rows_[slot * labels_];
-    }
-    if (keys_[slot] == 0) {
-      return nullptr;
-    }
+                rows_.begin() + static_cast<long>(i * stride_));
   }
 }
 

@@ -135,16 +135,18 @@ class Perceptron {
 
   void predict(const Example& example, std::vector<std::uint8_t>& out) {
     const std::size_t n = example.gold.size();
-    emissions_.assign(n * labels_, 0.0F);
+    const std::size_t stride = padded_width(labels_);
+    emissions_.assign(n * stride, 0.0F);
     for (std::size_t i = 0; i < n; ++i) {
       for (int f = 0; f < kFeaturesPerToken; ++f) {
         const std::int32_t feature = example.features[i * kFeaturesPerToken + f];
         for (std::size_t l = 0; feature >= 0 && l < labels_; ++l) {
-          emissions_[i * labels_ + l] += weights_[feature * labels_ + l];
+          emissions_[i * stride + l] += weights_[feature * labels_ + l];
         }
       }
     }
-    best_labels(labels_, start_.data(), transitions_.data(), emissions_.data(), n, out, back_);
+    best_labels(labels_, start_.data(), transitions_.data(), emissions_.data(), stride, n, out,
+                back_);
   }
 
   // Replaces every weight by its average over all updates (w - sum(t * delta) / T).

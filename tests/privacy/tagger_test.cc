@@ -1,12 +1,15 @@
 #include "privacy/tagger.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "privacy/tagger_model.h"
 #include "scanner_fixture.h"
 #include "test_values.h"
 
@@ -23,7 +26,7 @@ std::string read_bytes(const std::string& path) {
 }
 
 std::string write_temp(const std::string& name, std::string_view bytes) {
-  const std::string path = testing::temp_path(name);
+  std::string path = testing::temp_path(name);
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<long>(bytes.size()));
   return path;
 }
@@ -96,6 +99,70 @@ TEST(TaggerTest, ACorruptModelIsRefusedWithAClearError) {
   auto scanner = Scanner::create(options);
   ASSERT_FALSE(scanner.ok());
   EXPECT_NE(scanner.error().find("cannot open"), std::string::npos) << scanner.error();
+}
+
+// Viterbi as a plain loop over labels, the way the tagger's vectorised one must behave: a
+// predecessor more than `beam` behind the best is skipped (label 0 never is), and ties keep the
+// lowest predecessor, then the lowest final label.
+std::vector<std::uint8_t> plain_best_labels(std::size_t labels, const std::vector<float>& start,
+                                            const std::vector<float>& transitions,
+                                            const std::vector<float>& emissions, std::size_t stride,
+                                            std::size_t n, float beam) {
+  std::vector<float> score(labels);
+  std::vector<std::uint8_t> back(n * labels);
+  for (std::size_t l = 0; l < labels; ++l) {
+    score[l] = start[l] + emissions[l];
+  }
+  for (std::size_t i = 1; i < n; ++i) {
+    const float floor = *std::max_element(score.begin(), score.end()) - beam;
+    std::vector<float> next(labels);
+    for (std::size_t to = 0; to < labels; ++to) {
+      next[to] = score[0] + transitions[to];
+      for (std::size_t from = 1; from < labels; ++from) {
+        const float value = score[from] + transitions[from * labels + to];
+        if (score[from] >= floor && value > next[to]) {
+          next[to] = value;
+          back[i * labels + to] = static_cast<std::uint8_t>(from);
+        }
+      }
+    }
+    for (std::size_t to = 0; to < labels; ++to) {
+      score[to] = next[to] + emissions[i * stride + to];
+    }
+  }
+  std::vector<std::uint8_t> out(n);
+  auto label =
+      static_cast<std::uint8_t>(std::max_element(score.begin(), score.end()) - score.begin());
+  for (std::size_t i = n; i-- > 0;) {
+    out[i] = label;
+    label = back[i * labels + label];
+  }
+  return out;
+}
+
+TEST(TaggerTest, ViterbiMatchesAPlainLoopForAnyLabelCount) {
+  // Whole numbers make ties common. Transitions larger than the beam let a label outside it
+  // win, so a beam applied differently would change the answer.
+  constexpr float kBeam = 150.0F;  // as tagger.cc
+  std::mt19937 random(7);
+  const auto random_weights = [&](std::size_t size, int spread) {
+    std::uniform_int_distribution<int> weight(-spread, spread);
+    std::vector<float> values(size);
+    std::generate(values.begin(), values.end(), [&] { return static_cast<float>(weight(random)); });
+    return values;
+  };
+  for (std::size_t labels = 1; labels <= 24; ++labels) {
+    const std::size_t stride = padded_width(labels);
+    const std::size_t n = 40;
+    const std::vector<float> start = random_weights(labels, 100);
+    const std::vector<float> transitions = random_weights(labels * labels, 300);
+    const std::vector<float> emissions = random_weights(n * stride, 100);
+    std::vector<std::uint8_t> out;
+    std::vector<std::uint8_t> back;
+    best_labels(labels, start.data(), transitions.data(), emissions.data(), stride, n, out, back);
+    EXPECT_EQ(out, plain_best_labels(labels, start, transitions, emissions, stride, n, kBeam))
+        << labels << " labels";
+  }
 }
 
 std::vector<LabelledText> tiny_training_set() {
