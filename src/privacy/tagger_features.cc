@@ -44,22 +44,55 @@ char char_class(std::string_view text, std::size_t pos, std::size_t& length) {
   return 'u';
 }
 
-std::uint8_t casing_of(std::string_view shape, std::size_t uppers, std::size_t lowers,
-                       std::size_t digits) {
-  if (shape.size() == 1 && shape[0] != 'X' && shape[0] != 'x' && shape[0] != 'd' &&
-      shape[0] != 'u') {
+// What the features need of a word's shape (its character classes with runs collapsed, so
+// "McDonald's" is "XxXx'x"), gathered one class at a time: the hash of its first
+// kShapeLength classes and the facts casing_of() reads.
+struct Shape {
+  static constexpr std::size_t kShapeLength = 8;
+
+  std::uint64_t hash = kFnvOffset;
+  std::size_t size = 0;
+  char first = 0;
+  char second = 0;
+  bool upper_after_first = false;  // an 'X' anywhere after the first class
+  std::size_t uppers = 0;
+  std::size_t lowers = 0;
+  std::size_t digits = 0;
+
+  void add(char cls) {
+    uppers += cls == 'X' ? 1 : 0;
+    lowers += cls == 'x' ? 1 : 0;
+    digits += cls == 'd' ? 1 : 0;
+    if (size > 0 && cls == last_) {
+      return;
+    }
+    hash = size < kShapeLength ? fnv1a_add(hash, cls) : hash;
+    first = size == 0 ? cls : first;
+    second = size == 1 ? cls : second;
+    upper_after_first = upper_after_first || (size > 0 && cls == 'X');
+    last_ = cls;
+    ++size;
+  }
+
+ private:
+  char last_ = 0;
+};
+
+std::uint8_t casing_of(const Shape& shape) {
+  if (shape.size == 1 && shape.first != 'X' && shape.first != 'x' && shape.first != 'd' &&
+      shape.first != 'u') {
     return 5;  // punctuation
   }
-  if (digits > 0) {
-    return uppers + lowers > 0 ? 4 : 3;
+  if (shape.digits > 0) {
+    return shape.uppers + shape.lowers > 0 ? 4 : 3;
   }
-  if (uppers == 0) {
+  if (shape.uppers == 0) {
     return 0;
   }
-  if (lowers == 0) {
-    return uppers == 1 ? 1 : 2;
+  if (shape.lowers == 0) {
+    return shape.uppers == 1 ? 1 : 2;
   }
-  return shape.starts_with("Xx") && shape.find('X', 1) == std::string_view::npos ? 1 : 6;
+  return shape.first == 'X' && shape.second == 'x' && !shape.upper_after_first ? 1 : 6;
 }
 
 std::uint8_t length_bucket(std::size_t bytes) {
@@ -93,34 +126,24 @@ void lower_into(std::string_view word, std::string& out) {
   }
 }
 
-TokenView describe_one(std::string_view word, const Lexicon& lexicon, std::string& lower,
-                       std::string& shape) {
-  TokenView view;
-  shape.clear();
-  std::size_t uppers = 0;
-  std::size_t lowers = 0;
-  std::size_t digits = 0;
+TokenView describe_one(std::string_view word, const Lexicon& lexicon, std::string& lower) {
+  Shape shape;
   for (std::size_t pos = 0, length = 1; pos < word.size(); pos += length) {
-    const char cls = char_class(word, pos, length);
-    uppers += cls == 'X' ? 1 : 0;
-    lowers += cls == 'x' ? 1 : 0;
-    digits += cls == 'd' ? 1 : 0;
-    if (shape.empty() || shape.back() != cls) {
-      shape.push_back(cls);
-    }
+    shape.add(char_class(word, pos, length));
   }
   lower_into(word, lower);
+  TokenView view;
   view.lower = fnv1a(lower);
-  view.shape = fnv1a(shape.substr(0, 8));
+  view.shape = shape.hash;
   view.prefix3 = affix(lower, 3, false);
   view.suffix2 = affix(lower, 2, true);
   view.suffix3 = affix(lower, 3, true);
   view.suffix4 = affix(lower, 4, true);
-  view.casing = casing_of(shape, uppers, lowers, digits);
-  view.digits = static_cast<std::uint8_t>(std::min<std::size_t>(digits, 9));
+  view.casing = casing_of(shape);
+  view.digits = static_cast<std::uint8_t>(std::min<std::size_t>(shape.digits, 9));
   view.length = length_bucket(word.size());
-  if (digits == 0 && uppers + lowers > 0) {
-    const std::uint32_t key = word_key(lower);
+  if (shape.digits == 0 && shape.uppers + shape.lowers > 0) {
+    const std::uint32_t key = word_key_of(view.lower);
     view.dictionary =
         (lexicon.common.contains(key) ? 1 : 0) + (lexicon.proper.contains(key) ? 2 : 0);
   } else {
@@ -167,10 +190,9 @@ bool WordSet::contains(std::uint32_t key) const {
 void describe(std::string_view text, std::span<const Token> tokens, const Lexicon& lexicon,
               std::vector<TokenView>& views) {
   thread_local std::string lower;
-  thread_local std::string shape;
   views.clear();
   for (const Token& token : tokens) {
-    views.push_back(describe_one(text.substr(token.begin, token.size()), lexicon, lower, shape));
+    views.push_back(describe_one(text.substr(token.begin, token.size()), lexicon, lower));
     views.back().line_start = token.line_start;
   }
 }

@@ -24,10 +24,17 @@ inline std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
+// FNV-1a, also one byte at a time for hashes built up as a word is read.
+inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+
+inline std::uint64_t fnv1a_add(std::uint64_t hash, char c) {
+  return (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+}
+
 inline std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  std::uint64_t hash = kFnvOffset;
   for (const char c : bytes) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    hash = fnv1a_add(hash, c);
   }
   return hash;
 }
@@ -36,9 +43,13 @@ inline std::uint64_t pair_hash(std::uint64_t a, std::uint64_t b) {
   return mix(a * 0x9E3779B97F4A7C15ULL + b);
 }
 
-// The hash under which a word list stores a (lower-case) word.
+// The hash under which a word list stores a (lower-case) word, from fnv1a(lower).
+inline std::uint32_t word_key_of(std::uint64_t lower_hash) {
+  return static_cast<std::uint32_t>(lower_hash >> 32) | 1U;
+}
+
 inline std::uint32_t word_key(std::string_view lower) {
-  return static_cast<std::uint32_t>(fnv1a(lower) >> 32) | 1U;
+  return word_key_of(fnv1a(lower));
 }
 
 // A set of word keys with open addressing; 0 marks an empty slot.
@@ -82,7 +93,7 @@ inline constexpr int kFeaturesPerToken = 25;
 // Calls emit(key) for each feature of token i, always kFeaturesPerToken of them.
 template <class Emit>
 void token_features(std::span<const TokenView> views, std::size_t i, Emit&& emit) {
-  static const TokenView kEdge = [] {
+  static const TokenView edge_token = [] {
     TokenView edge;
     edge.lower = fnv1a("<edge>");
     edge.shape = edge.lower;
@@ -91,7 +102,7 @@ void token_features(std::span<const TokenView> views, std::size_t i, Emit&& emit
   }();
   const auto at = [&](long offset) -> const TokenView& {
     const long j = static_cast<long>(i) + offset;
-    return j < 0 || j >= static_cast<long>(views.size()) ? kEdge : views[j];
+    return j < 0 || j >= static_cast<long>(views.size()) ? edge_token : views[j];
   };
   const TokenView& t = at(0);
   const TokenView& p1 = at(-1);
