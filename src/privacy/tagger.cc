@@ -115,28 +115,29 @@ void sum_emissions(std::span<const float* const> weights, std::size_t stride, st
   }
 }
 
-// What Viterbi reads. The transitions are padded like the emissions, with -inf: nothing
-// arrives in a padding lane, so those lanes score -inf and never win anything.
+// What Viterbi reads. The padded transitions have -inf in their padding: nothing arrives in
+// a padding lane, so those lanes score -inf and never win anything.
 struct ViterbiInput {
   std::size_t labels = 0;
   std::size_t vectors = 0;  // lanes per row
   const float* start = nullptr;
-  const float* transitions = nullptr;  // [from][vectors * kLaneWidth]
+  const float* transitions = nullptr;  // [from * labels + to]
+  const float* padded = nullptr;       // [from][vectors * kLaneWidth]
   const float* emissions = nullptr;
   std::size_t stride = 0;
   std::size_t n = 0;
 };
 
-// Viterbi's state over rows of Vectors lanes, or of in.vectors when Vectors is 0. Fixed
-// sizes let the compiler keep the whole state in vector registers, so that no step of the
-// chain from one token to the next waits on memory.
+// Viterbi's scores for one token over rows of Vectors lanes, or of in.vectors when Vectors is
+// 0. A fixed size lets the compiler keep them in vector registers from one token to the next.
 template <std::size_t Vectors>
-struct ViterbiLanes {
+struct ViterbiScores {
   static constexpr std::size_t kSize = Vectors == 0 ? kMaxVectors : Vectors;
-  std::array<Lanes, kSize> score{};
-  std::array<LaneMask, kSize> from{};
+  std::array<Lanes, kSize> lanes{};
+  // Scratch for a step: each predecessor's score in every lane, or -inf out of the beam.
+  std::array<Lanes, kSize * kLaneWidth> base{};
 
-  float score_of(std::size_t label) const { return score[label / kLaneWidth][label % kLaneWidth]; }
+  float of(std::size_t label) const { return lanes[label / kLaneWidth][label % kLaneWidth]; }
 };
 
 template <std::size_t Vectors>
@@ -144,87 +145,90 @@ std::size_t vectors_of(const ViterbiInput& in) {
   return Vectors == 0 ? in.vectors : Vectors;
 }
 
+Lanes max_lanes(Lanes a, Lanes b) {
+  return a > b ? a : b;  // one vector max instruction
+}
+
+// Labels far behind the best cannot win any more in practice, so a beam leaves predecessors
+// under this floor out; label 0 always takes part.
 template <std::size_t Vectors>
-float best_score(const ViterbiInput& in, const ViterbiLanes<Vectors>& current) {
-  Lanes top = current.score[0];
+float beam_floor(const ViterbiInput& in, const ViterbiScores<Vectors>& scores) {
+  Lanes top = scores.lanes[0];
   for (std::size_t v = 1; v < vectors_of<Vectors>(in); ++v) {
-    top = top > current.score[v] ? top : current.score[v];
+    top = max_lanes(top, scores.lanes[v]);
   }
-  return std::max(std::max(top[0], top[1]), std::max(top[2], top[3]));
+  return std::max(std::max(top[0], top[1]), std::max(top[2], top[3])) - kBeam;
 }
 
-// Folds the predecessors [first, last) into `best` in order. One wins a lane only when
-// strictly ahead, so ties keep the lower predecessor. A predecessor under `floor` is out of
-// the beam and takes part as -inf, which never wins.
+// The best score of arriving at every label of the next token (before its emissions), from
+// `scores`. Only the maximum is taken here, in two interleaved chains so that the step from
+// one token to the next is short; which predecessor gave it is left to the way back. The
+// order a maximum is taken in changes nothing: equal values are equal floats, or zeros of
+// either sign, which no later sum or comparison can tell apart.
 template <std::size_t Vectors>
-void arrive(const ViterbiInput& in, const ViterbiLanes<Vectors>& current, std::size_t first,
-            std::size_t last, float floor, ViterbiLanes<Vectors>& best) {
-  const std::size_t vectors = vectors_of<Vectors>(in);
-  for (std::size_t from = first; from < last; ++from) {
-    const float score = current.score_of(from);
-    const float base = score >= floor ? score : -kInfinity;
-    const float* row = in.transitions + from * vectors * kLaneWidth;
-    const LaneMask label = LaneMask{} + static_cast<std::int32_t>(from);
-    for (std::size_t v = 0; v < vectors; ++v) {
-      const Lanes value = base + load_lanes(row + v * kLaneWidth);
-      const LaneMask better = value > best.score[v];
-      best.score[v] = better ? value : best.score[v];
-      best.from[v] = better ? label : best.from[v];
-    }
+void viterbi_step(const ViterbiInput& in, float floor, ViterbiScores<Vectors>& scores) {
+  auto& base = scores.base;
+  for (std::size_t from = 0; from < in.labels; ++from) {
+    const float score = scores.of(from);
+    base[from] = Lanes{} + (from == 0 || score >= floor ? score : -kInfinity);
   }
-}
-
-// One step to the next token: the best predecessor of every label and the score of arriving
-// from it, replacing `current` (before the token's emissions are added). Labels far behind the
-// best cannot win any more in practice, so a beam leaves them out; label 0 always takes part.
-// The predecessors are split in two halves, two independent chains of comparisons that end in
-// one more; as the upper half wins only when strictly ahead, the result is the same as one loop
-// over all of them.
-template <std::size_t Vectors>
-void viterbi_step(const ViterbiInput& in, ViterbiLanes<Vectors>& current) {
   const std::size_t vectors = vectors_of<Vectors>(in);
-  const float floor = best_score(in, current) - kBeam;
-  ViterbiLanes<Vectors> low;
-  ViterbiLanes<Vectors> high;
   for (std::size_t v = 0; v < vectors; ++v) {
-    low.score[v] = current.score_of(0) + load_lanes(in.transitions + v * kLaneWidth);
-    low.from[v] = LaneMask{};
-    high.score[v] = Lanes{} - kInfinity;
-    high.from[v] = LaneMask{};
-  }
-  const std::size_t half = (in.labels + 1) / 2;
-  arrive(in, current, 1, half, floor, low);
-  arrive(in, current, half, in.labels, floor, high);
-  for (std::size_t v = 0; v < vectors; ++v) {
-    const LaneMask better = high.score[v] > low.score[v];
-    current.score[v] = better ? high.score[v] : low.score[v];
-    current.from[v] = better ? high.from[v] : low.from[v];
+    Lanes even = base[0] + load_lanes(in.padded + v * kLaneWidth);
+    Lanes odd = Lanes{} - kInfinity;
+    for (std::size_t from = 1; from < in.labels; ++from) {
+      const Lanes arrive = base[from] + load_lanes(in.padded + (from * vectors + v) * kLaneWidth);
+      (from % 2 == 0 ? even : odd) = max_lanes(from % 2 == 0 ? even : odd, arrive);
+    }
+    scores.lanes[v] = max_lanes(even, odd);
   }
 }
 
-// The forward pass: fills `back` (each token's best predecessor per label) and leaves the last
-// token's scores in `last`.
+// The forward pass: every token's scores (rows of in.vectors lanes) and the beam floor each
+// one set for the step after it.
 template <std::size_t Vectors>
-void forward(const ViterbiInput& in, std::uint8_t* back, std::array<float, kMaxLabels>& last) {
+void forward(const ViterbiInput& in, float* all_scores, float* floors) {
   const std::size_t vectors = vectors_of<Vectors>(in);
-  ViterbiLanes<Vectors> current;
-  current.score.fill(Lanes{} - kInfinity);
+  const std::size_t width = vectors * kLaneWidth;
+  ViterbiScores<Vectors> scores;
+  scores.lanes.fill(Lanes{} - kInfinity);
   for (std::size_t l = 0; l < in.labels; ++l) {
-    current.score[l / kLaneWidth][l % kLaneWidth] = in.start[l] + in.emissions[l];
+    scores.lanes[l / kLaneWidth][l % kLaneWidth] = in.start[l] + in.emissions[l];
   }
-  for (std::size_t i = 1; i < in.n; ++i) {
-    viterbi_step(in, current);
+  for (std::size_t i = 0;; ++i) {
     for (std::size_t v = 0; v < vectors; ++v) {
-      current.score[v] += load_lanes(in.emissions + i * in.stride + v * kLaneWidth);
+      store_lanes(all_scores + i * width + v * kLaneWidth, scores.lanes[v]);
     }
-    for (std::size_t l = 0; l < in.labels; ++l) {
-      back[i * in.labels + l] =
-          static_cast<std::uint8_t>(current.from[l / kLaneWidth][l % kLaneWidth]);
+    if (i + 1 == in.n) {
+      return;
+    }
+    floors[i] = beam_floor(in, scores);
+    viterbi_step(in, floors[i], scores);
+    for (std::size_t v = 0; v < vectors; ++v) {
+      scores.lanes[v] += load_lanes(in.emissions + (i + 1) * in.stride + v * kLaneWidth);
     }
   }
-  for (std::size_t l = 0; l < in.labels; ++l) {
-    last[l] = current.score_of(l);
+}
+
+// The predecessor the best path into `to` came from, given the previous token's scores and
+// beam floor: the lowest label whose sum reaches the maximum, as in a loop that keeps the first
+// best. The answer is nearly always label 0 (outside, from outside), and returning as soon as
+// it is found lets the processor predict it and start on the token before without waiting.
+std::uint8_t best_predecessor(const ViterbiInput& in, const float* previous, float floor,
+                              std::size_t to) {
+  const auto arrive = [&](std::size_t from) {
+    const bool in_beam = from == 0 || previous[from] >= floor;
+    return in_beam ? previous[from] + in.transitions[from * in.labels + to] : -kInfinity;
+  };
+  float best = arrive(0);
+  for (std::size_t from = 1; from < in.labels; ++from) {
+    best = std::max(best, arrive(from));
   }
+  std::size_t from = 0;
+  while (from + 1 < in.labels && arrive(from) != best) {
+    ++from;
+  }
+  return static_cast<std::uint8_t>(from);
 }
 
 }  // namespace
@@ -235,7 +239,7 @@ std::span<const EntityType> tagger_types() {
 
 void best_labels(std::size_t labels, const float* start, const float* transitions,
                  const float* emissions, std::size_t stride, std::size_t n,
-                 std::vector<std::uint8_t>& out, std::vector<std::uint8_t>& back) {
+                 std::vector<std::uint8_t>& out, std::vector<float>& scratch) {
   out.assign(n, 0);
   if (n == 0) {
     return;
@@ -247,21 +251,26 @@ void best_labels(std::size_t labels, const float* start, const float* transition
     std::copy_n(transitions + from * labels, labels,
                 padded.begin() + static_cast<long>(from * width));
   }
-  const ViterbiInput in{labels, width / kLaneWidth, start, padded.data(), emissions, stride, n};
+  const ViterbiInput in{labels,        width / kLaneWidth, start,  transitions,
+                        padded.data(), emissions,          stride, n};
 
-  back.resize(n * labels);
-  std::array<float, kMaxLabels> last{};
+  scratch.resize(n * width + n);
+  float* all_scores = scratch.data();
+  float* floors = all_scores + n * width;
   with_row_vectors(in.vectors,
-                   [&]<std::size_t Vectors>() { forward<Vectors>(in, back.data(), last); });
+                   [&]<std::size_t Vectors>() { forward<Vectors>(in, all_scores, floors); });
 
+  // Back from the best last label, finding each predecessor again.
+  const float* last = all_scores + (n - 1) * width;
   std::uint8_t label = 0;
   for (std::size_t l = 1; l < labels; ++l) {
     label = last[l] > last[label] ? static_cast<std::uint8_t>(l) : label;
   }
-  for (std::size_t i = n; i-- > 0;) {
+  for (std::size_t i = n - 1; i > 0; --i) {
     out[i] = label;
-    label = back[i * labels + label];
+    label = best_predecessor(in, all_scores + (i - 1) * width, floors[i - 1], label);
   }
+  out[0] = label;
 }
 
 Result<Tagger, std::string> Tagger::load(const std::string& path) {
@@ -286,7 +295,7 @@ void Tagger::tag(std::string_view text, std::span<const Token> tokens,
   thread_local std::vector<const float*> weights;
   thread_local std::vector<float> emissions;
   thread_local std::vector<std::uint8_t> labels;
-  thread_local std::vector<std::uint8_t> back;
+  thread_local std::vector<float> scratch;
   const Model& model = *model_;
   const std::size_t stride = model.features.stride();
   tagging::describe(text, tokens, model.lexicon, views);
@@ -296,7 +305,7 @@ void Tagger::tag(std::string_view text, std::span<const Token> tokens,
     sum_emissions<Vectors>(weights, stride, tokens.size(), emissions.data());
   });
   best_labels(model.labels, model.start.data(), model.transitions.data(), emissions.data(), stride,
-              tokens.size(), labels, back);
+              tokens.size(), labels, scratch);
 
   // Runs of one label become one entity. Only addresses go on across a line break; a name at
   // the end of one line and a word at the start of the next are two things.

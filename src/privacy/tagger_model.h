@@ -115,9 +115,10 @@ namespace switchyard::privacy {
 
 // The best label sequence under emission scores `emissions` and the given start and transition
 // weights (Viterbi). `emissions` has n rows of `stride` floats, a multiple of kLaneWidth not
-// under `labels`; only the first `labels` of a row count. Replaces `out`; `back` is scratch.
+// under `labels`; only the first `labels` of a row count. Replaces `out`; `scratch` keeps its
+// capacity for the next call.
 void best_labels(std::size_t labels, const float* start, const float* transitions,
                  const float* emissions, std::size_t stride, std::size_t n,
-                 std::vector<std::uint8_t>& out, std::vector<std::uint8_t>& back);
+                 std::vector<std::uint8_t>& out, std::vector<float>& scratch);
 
 }  // namespace switchyard::privacy

@@ -146,7 +146,7 @@ class Perceptron {
       }
     }
     best_labels(labels_, start_.data(), transitions_.data(), emissions_.data(), stride, n, out,
-                back_);
+                scratch_);
   }
 
   // Replaces every weight by its average over all updates (w - sum(t * delta) / T).
@@ -182,7 +182,7 @@ class Perceptron {
   std::vector<double> transition_sums_;
   std::vector<float> emissions_;
   std::vector<std::uint8_t> predicted_;
-  std::vector<std::uint8_t> back_;
+  std::vector<float> scratch_;
 };
 
 // Keys kept after pruning, in first-seen order so the index is deterministic.

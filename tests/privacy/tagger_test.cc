@@ -158,8 +158,9 @@ TEST(TaggerTest, ViterbiMatchesAPlainLoopForAnyLabelCount) {
     const std::vector<float> transitions = random_weights(labels * labels, 300);
     const std::vector<float> emissions = random_weights(n * stride, 100);
     std::vector<std::uint8_t> out;
-    std::vector<std::uint8_t> back;
-    best_labels(labels, start.data(), transitions.data(), emissions.data(), stride, n, out, back);
+    std::vector<float> scratch;
+    best_labels(labels, start.data(), transitions.data(), emissions.data(), stride, n, out,
+                scratch);
     EXPECT_EQ(out, plain_best_labels(labels, start, transitions, emissions, stride, n, kBeam))
         << labels << " labels";
   }
