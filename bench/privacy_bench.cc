@@ -77,6 +77,7 @@ void prompt_latency(const Scanner& scanner, const std::string& label) {
     scanner.scan(prompt, findings);  // warm up caches and thread-local buffers
   }
   std::vector<double> micros;
+  micros.reserve(kPromptRuns);
   for (int i = 0; i < kPromptRuns; ++i) {
     micros.push_back(seconds([&] { scanner.scan(prompt, findings); }) * 1e6);
   }
@@ -90,8 +91,7 @@ void pattern_throughput(const std::string& text, const std::string& label) {
   std::vector<PatternSpec> specs;
   for (const Rule& rule : builtin_rules()) {
     if (rule.cue_need != CueNeed::kRequired) {
-      specs.push_back(
-          {std::string(rule.pattern), rule.caseless, rule.anchor, rule.run_chars, rule.max_length});
+      specs.push_back(spec_of(rule));
     }
   }
   specs.push_back({cue_pattern(), true});

@@ -45,11 +45,23 @@ bool continues(const ScanContext& scan, const RawMatch& previous, std::uint32_t 
   return true;
 }
 
+// Where the value of a report ends: the report's end, or for a pattern that reads on past its
+// value, after the last end character before it.
+std::uint32_t value_end(const ScanContext& scan, const PatternEngine::RunInfo& run,
+                        unsigned long long to) {
+  auto end = static_cast<std::uint32_t>(to);
+  while (run.trims_end && end > 0 &&
+         !run.end_chars[static_cast<unsigned char>(scan.text[end - 1])]) {
+    --end;
+  }
+  return end;
+}
+
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* context) {
   auto* scan = static_cast<ScanContext*>(context);
   const auto& run = (*scan->runs)[id];
-  const auto end = static_cast<std::uint32_t>(to);
+  const std::uint32_t end = value_end(*scan, run, to);
   if (run.anchor == Anchor::kRun) {
     const std::uint32_t last = (*scan->last)[id];
     if (last != kNone && continues(*scan, (*scan->out)[last], end, run.chars)) {
@@ -69,6 +81,11 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
 
 }  // namespace
 
+PatternSpec spec_of(const Rule& rule) {
+  return {std::string(rule.pattern), rule.caseless, rule.anchor, rule.run_chars,
+          rule.max_length,           rule.end_chars};
+}
+
 Result<std::unique_ptr<PatternEngine>, std::string> PatternEngine::compile(
     std::span<const PatternSpec> patterns) {
   std::vector<const char*> expressions;
@@ -85,6 +102,10 @@ Result<std::unique_ptr<PatternEngine>, std::string> PatternEngine::compile(
     runs[i].max_length = pattern.max_length;
     for (const char c : pattern.run_chars) {
       runs[i].chars[static_cast<unsigned char>(c)] = true;
+    }
+    runs[i].trims_end = !pattern.end_chars.empty();
+    for (const char c : pattern.end_chars) {
+      runs[i].end_chars[static_cast<unsigned char>(c)] = true;
     }
   }
   auto database = std::make_unique<Database>();

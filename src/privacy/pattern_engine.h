@@ -4,7 +4,9 @@
 // How `begin` is found depends on the pattern's anchor (see rules.h): Vectorscan's leftmost
 // start, or a walk back from the end over the pattern's alphabet. For the latter, the reports
 // of one run of that alphabet (Vectorscan reports every end position) are merged into a single
-// match as they arrive, so a long digit run costs one match, not one per digit.
+// match as they arrive, so a long digit run costs one match, not one per digit. A pattern that
+// reads on past its value (end_chars) is reported far less often, and its end is walked back to
+// the value's last character before merging.
 //
 // Thread safety: immutable after compile(); scan() may be called from any number of threads at
 // once. Vectorscan needs a scratch space per concurrent scan; the engine keeps a pool of them,
@@ -32,7 +34,11 @@ struct PatternSpec {
   Anchor anchor = Anchor::kStart;
   std::string_view run_chars;  // Anchor::kRun: the bytes a match consists of
   std::uint16_t max_length = 0;
+  std::string_view end_chars;  // Anchor::kRun: see Rule::end_chars
 };
+
+// The pattern of a detection rule, as the engine takes it.
+PatternSpec spec_of(const Rule& rule);
 
 struct RawMatch {
   std::uint32_t pattern;
@@ -64,6 +70,8 @@ class PatternEngine {
     Anchor anchor = Anchor::kStart;
     std::array<bool, 256> chars{};
     std::uint16_t max_length = 0;
+    bool trims_end = false;  // the report ends past the value (Rule::end_chars)
+    std::array<bool, 256> end_chars{};
   };
 
  private:

@@ -41,12 +41,23 @@ constexpr Rule run(Rule rule, std::string_view run_chars, std::uint16_t max_leng
   return rule;
 }
 
+// A run rule whose pattern reads on past the value to the first character that cannot continue
+// it, so that Vectorscan reports a digit run once, at its end, instead of at every digit; the
+// value ends after the last of `end_chars` before that.
+constexpr Rule run_past(Rule rule, std::string_view run_chars, std::uint16_t max_length,
+                        std::string_view end_chars) {
+  rule = run(rule, run_chars, max_length);
+  rule.end_chars = end_chars;
+  return rule;
+}
+
 // A rule whose match ends where the value begins.
 constexpr Rule ending(Rule rule) {
   rule.anchor = Anchor::kEnd;
   return rule;
 }
 
+constexpr std::string_view kDigits = "0123456789";
 constexpr std::string_view kCardChars = "0123456789 -";
 constexpr std::string_view kPhoneChars = "0123456789 ().+-";
 constexpr std::string_view kEmailChars =
@@ -60,9 +71,10 @@ constexpr std::uint16_t kMaxIpv6 = 45;
 // Ordered by family; the order is the rule id the findings carry.
 constexpr std::array kRules = std::to_array<Rule>({
     // Financial
-    run({"payment_card", R"(\d[\d -]{10,}\d)", EntityType::kPaymentCard, Check::kPaymentCard, 0.9F,
-         CueNeed::kBoost, kCardCues, 0.98F},
-        kCardChars, kMaxCard),
+    // The number, then what follows up to the first character that cannot continue it.
+    run_past({"payment_card", R"(\d[\d -]{10,}\d[ -]*(?:[^\d -]|$))", EntityType::kPaymentCard,
+              Check::kPaymentCard, 0.9F, CueNeed::kBoost, kCardCues, 0.98F},
+             kCardChars, kMaxCard, kDigits),
     // The country, check digits and first group; the check reads on to the country's length.
     {"iban", R"([A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4})", EntityType::kIban, Check::kIban, 0.95F},
     {"aba_routing", R"(\d{9})", EntityType::kBankRouting, Check::kAbaRouting, 0.9F,
@@ -81,9 +93,9 @@ constexpr std::array kRules = std::to_array<Rule>({
     run({"email", R"([A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})",
          EntityType::kEmail, Check::kEmail, 0.97F},
         kEmailChars, kMaxEmail),
-    run({"phone", R"(\d[\d ().-]{5,}\d)", EntityType::kPhone, Check::kPhone, 0.9F, CueNeed::kBoost,
-         kPhoneCues, 0.95F},
-        kPhoneChars, kMaxPhone),
+    run_past({"phone", R"(\d[\d ().-]{5,}\d[ ().-]*(?:[^\d ().-]|$))", EntityType::kPhone,
+              Check::kPhone, 0.9F, CueNeed::kBoost, kPhoneCues, 0.95F},
+             kPhoneChars, kMaxPhone, kDigits),
     {"ipv4",
      R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?)",
      EntityType::kIpAddress,

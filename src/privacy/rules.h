@@ -72,6 +72,10 @@ struct Rule {
   Anchor anchor = Anchor::kStart;
   std::string_view run_chars = {};  // for Anchor::kRun
   std::uint16_t max_length = 0;     // for Anchor::kRun
+  // For Anchor::kRun: when set, the pattern reads on past the value to the first character
+  // that cannot continue it, and the value ends after the last of these characters before the
+  // reported end. Vectorscan then reports a long digit run once instead of at every digit.
+  std::string_view end_chars = {};
 };
 
 // The cue words of every gated rule, as one case-insensitive Vectorscan pattern.

@@ -85,10 +85,6 @@ constexpr std::uint32_t kCueRule = UINT32_MAX;
 constexpr std::uint32_t kWindowBefore = 64;
 constexpr std::uint32_t kWindowAfter = 96;
 
-PatternSpec spec_of(const Rule& rule) {
-  return {std::string(rule.pattern), rule.caseless, rule.anchor, rule.run_chars, rule.max_length};
-}
-
 Result<std::unique_ptr<PatternEngine>, std::string> compile_engine(
     const std::vector<PatternSpec>& specs, std::string_view what) {
   auto engine = PatternEngine::compile(specs);
