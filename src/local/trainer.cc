@@ -32,8 +32,9 @@ constexpr std::string_view kF32Suffix = ".f32.tmp";
 constexpr double kWarmupShare = 0.05;
 constexpr double kFinalShare = 0.05;
 
-// Packed batches beyond this many tokens would need a mask of more than 64 MiB.
-constexpr std::size_t kMaxCorpusTokens = 4096;
+// Attention scores grow with the square of the packed batch: at this many tokens they take
+// 64 MiB a layer for four heads, and the backward pass keeps several such tensors.
+constexpr std::size_t kMaxCorpusTokens = 2048;
 // Nodes of the forward, backward and optimizer graphs together, with room to spare.
 constexpr std::size_t kGraphSize = 8192;
 constexpr std::size_t kInputTensors = 4;

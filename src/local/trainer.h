@@ -4,7 +4,7 @@
 // serve` answers with out of the box is made: a random-weight model from make_model, taught a
 // few dozen conversations for a few minutes on the CPU. It learns those conversations, not
 // language. Every step trains on the whole corpus at once, each conversation from position 0
-// and seeing only itself, as a request does at inference; so the corpus is bounded (4096
+// and seeing only itself, as a request does at inference; so the corpus is bounded (2048
 // tokens).
 //
 // Example:

@@ -42,12 +42,11 @@ Result<bool, std::string> read_hyperparameters(const gguf_context* file, LlamaWe
   auto kv_heads = u32_key(file, "llama.attention.head_count_kv");
   auto epsilon = f32_key(file, "llama.attention.layer_norm_rms_epsilon");
   auto freq_base = f32_key(file, "llama.rope.freq_base");
-  for (const auto* missing :
-       {heads ? nullptr : &heads.error(), kv_heads ? nullptr : &kv_heads.error(),
-        epsilon ? nullptr : &epsilon.error(), freq_base ? nullptr : &freq_base.error()}) {
-    if (missing != nullptr) {
-      return fail(*missing);
-    }
+  if (!heads || !kv_heads) {
+    return fail(std::move(heads ? kv_heads : heads).error());
+  }
+  if (!epsilon || !freq_base) {
+    return fail(std::move(epsilon ? freq_base : epsilon).error());
   }
   weights.heads = *heads;
   weights.kv_heads = *kv_heads;
