@@ -68,18 +68,13 @@ CLI::App* add_train_command(CLI::App& model, ModelTrainOptions& options) {
       ->required()
       ->check(CLI::ExistingFile);
   train->add_option("--out", options.out, "GGUF file to write (replaced if present)")->required();
-  train->add_option("--epochs", options.epochs, "Passes over the data (default 40)")
+  train
+      ->add_option("--epochs", options.epochs,
+                   "Optimizer steps, each over the whole corpus (default 40)")
       ->check(CLI::PositiveNumber);
   train->add_option("--lr", options.learning_rate, "Starting AdamW learning rate (default 1e-3)")
       ->check(CLI::PositiveNumber);
-  train->add_option("--ctx", options.context, "Tokens per training window (default 256)")
-      ->check(CLI::PositiveNumber);
-  train
-      ->add_option("--repeats", options.repeats,
-                   "Shuffled copies of the data per epoch (default 4)")
-      ->check(CLI::PositiveNumber);
   train->add_option("--threads", options.threads, "Threads (default: all)");
-  train->add_option("--seed", options.seed, "Seed of the data order (default 0)");
   train->add_option("--type", options.type, "Output weight type: f16 (default), f32, q8_0, q4_0");
   return train;
 }
@@ -164,10 +159,7 @@ int model_train(const ModelTrainOptions& options) {
                                   .out_path = options.out,
                                   .epochs = options.epochs,
                                   .learning_rate = options.learning_rate,
-                                  .context = options.context,
                                   .threads = options.threads,
-                                  .repeats = options.repeats,
-                                  .seed = options.seed,
                                   .out_type = *type};
   auto trained = local::train_chat_model(train, [](const local::EpochReport& report) {
     std::cout << fmt::format("epoch {:3}: loss {:.3f}, accuracy {:.3f}, {:.0f} s\n", report.epoch,
@@ -179,9 +171,10 @@ int model_train(const ModelTrainOptions& options) {
     return kExitMakeError;
   }
   std::cout << fmt::format(
-      "{}: {} conversations, {} tokens, loss {:.3f} -> {:.3f}, accuracy {:.3f}, {:.0f} s\n",
-      options.out, trained->conversations, trained->tokens, trained->first_loss, trained->last_loss,
-      trained->last_accuracy, trained->seconds);
+      "{}: {} conversations, {} tokens ({} scored), loss {:.3f} -> {:.3f}, accuracy {:.3f}, "
+      "{:.0f} s\n",
+      options.out, trained->conversations, trained->tokens, trained->scored, trained->first_loss,
+      trained->last_loss, trained->last_accuracy, trained->seconds);
   return 0;
 }
 

@@ -39,10 +39,7 @@ struct ModelTrainOptions {
   std::string out;
   uint32_t epochs = 40;
   float learning_rate = 1e-3F;
-  uint32_t context = 256;
-  uint32_t repeats = 4;
   uint32_t threads = 0;
-  uint64_t seed = 0;
   std::string type = "f16";
 };
 
