@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace switchyard::router {
 
@@ -55,6 +56,18 @@ class ByteReader {
     }
     out = data_.substr(pos_, size);
     pos_ += size;
+    return true;
+  }
+  // Reads `count` values, refusing before allocating when the bytes cannot hold them.
+  template <class T>
+  bool get_array(std::size_t count, std::vector<T>& out) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (remaining() / sizeof(T) < count) {
+      return false;
+    }
+    out.resize(count);
+    std::memcpy(out.data(), data_.data() + pos_, count * sizeof(T));
+    pos_ += count * sizeof(T);
     return true;
   }
   bool get_string(std::string& out) {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "router/binary_io.h"
+
 namespace switchyard::router {
 namespace {
 
@@ -17,70 +19,7 @@ constexpr std::uint32_t kMaxTrees = 100000;
 constexpr std::uint32_t kMaxWidth = 1024;
 constexpr std::uint32_t kMaxQuantiles = 100001;
 
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const char c : bytes) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  }
-  return hash;
-}
-
-class Writer {
- public:
-  template <class T>
-  void put(T value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    char bytes[sizeof(T)];
-    std::memcpy(bytes, &value, sizeof(T));  // x86-64 and ARM64 are little-endian
-    data_.append(bytes, sizeof(T));
-  }
-  void put_bytes(std::string_view bytes) { data_.append(bytes); }
-  std::string& data() { return data_; }
-
- private:
-  std::string data_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-
-  template <class T>
-  bool get(T& value) {
-    if (data_.size() - pos_ < sizeof(T)) {
-      return false;
-    }
-    std::memcpy(&value, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  // Reads `count` values, refusing before allocating when the bytes cannot hold them.
-  template <class T>
-  bool get_array(std::size_t count, std::vector<T>& out) {
-    if ((data_.size() - pos_) / sizeof(T) < count) {
-      return false;
-    }
-    out.resize(count);
-    std::memcpy(out.data(), data_.data() + pos_, count * sizeof(T));
-    pos_ += count * sizeof(T);
-    return true;
-  }
-  bool get_bytes(std::size_t size, std::string_view& out) {
-    if (data_.size() - pos_ < size) {
-      return false;
-    }
-    out = data_.substr(pos_, size);
-    pos_ += size;
-    return true;
-  }
-  bool at_end() const { return pos_ == data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t pos_ = 0;
-};
-
-void write_linear(Writer& out, const PromptLinearModel& model) {
+void write_linear(ByteWriter& out, const PromptLinearModel& model) {
   out.put(static_cast<std::uint32_t>(model.hash_bits()));
   out.put(static_cast<std::uint32_t>(model.outputs()));
   for (const float value : model.dense_mean()) {
@@ -99,7 +38,7 @@ bool all_finite(const float* values, std::size_t count) {
   return std::all_of(values, values + count, [](float v) { return std::isfinite(v); });
 }
 
-Result<PromptLinearModel, std::string> read_linear(Reader& in, std::uint32_t max_outputs) {
+Result<PromptLinearModel, std::string> read_linear(ByteReader& in, std::uint32_t max_outputs) {
   std::uint32_t hash_bits = 0;
   std::uint32_t outputs = 0;
   if (!in.get(hash_bits) || !in.get(outputs)) {
@@ -125,7 +64,7 @@ Result<PromptLinearModel, std::string> read_linear(Reader& in, std::uint32_t max
   return model;
 }
 
-void write_trees(Writer& out, const BoostedTrees& trees) {
+void write_trees(ByteWriter& out, const BoostedTrees& trees) {
   out.put(static_cast<std::uint32_t>(trees.width()));
   out.put(trees.base());
   out.put(static_cast<std::uint32_t>(trees.trees().size()));
@@ -143,7 +82,7 @@ void write_trees(Writer& out, const BoostedTrees& trees) {
 }
 
 // Thresholds may be +infinity (a split that sends everything left); leaves must be finite.
-Result<BoostedTrees, std::string> read_trees(Reader& in, std::size_t expected_width) {
+Result<BoostedTrees, std::string> read_trees(ByteReader& in, std::size_t expected_width) {
   std::uint32_t width = 0;
   float base = 0;
   std::uint32_t count = 0;
@@ -172,7 +111,7 @@ Result<BoostedTrees, std::string> read_trees(Reader& in, std::size_t expected_wi
   return BoostedTrees(base, width, std::move(trees));
 }
 
-Result<bool, std::string> read_topics(Reader& in, DifficultyScorer::Model& model) {
+Result<bool, std::string> read_topics(ByteReader& in, DifficultyScorer::Model& model) {
   std::uint32_t topics = 0;
   if (!in.get(topics) || topics > kMaxTopics) {
     return fail(std::string("truncated or bad topic count"));
@@ -198,7 +137,7 @@ Result<bool, std::string> read_topics(Reader& in, DifficultyScorer::Model& model
 }  // namespace
 
 std::string encode_model(const DifficultyScorer::Model& model) {
-  Writer out;
+  ByteWriter out;
   out.put_bytes(kMagic);
   out.put(kDifficultyFormatVersion);
   out.put(kDifficultyFeatureVersion);
@@ -218,8 +157,8 @@ std::string encode_model(const DifficultyScorer::Model& model) {
   for (const float quantile : model.quantiles) {
     out.put(quantile);
   }
-  out.put(fnv1a(out.data()));
-  return std::move(out.data());
+  out.put(checksum_of(out.data()));
+  return out.take();
 }
 
 Result<DifficultyScorer::Model, std::string> decode_model(std::string_view bytes) {
@@ -233,7 +172,7 @@ Result<DifficultyScorer::Model, std::string> decode_model(std::string_view bytes
   const std::string_view body = bytes.substr(0, bytes.size() - kChecksumSize);
   std::uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + body.size(), kChecksumSize);
-  Reader in(body);
+  ByteReader in(body);
   std::string_view magic;
   std::uint32_t format = 0;
   std::uint32_t features = 0;
@@ -247,7 +186,7 @@ Result<DifficultyScorer::Model, std::string> decode_model(std::string_view bytes
                     "feature version {}",
                     format, features, kDifficultyFormatVersion, kDifficultyFeatureVersion));
   }
-  if (fnv1a(body) != stored) {
+  if (checksum_of(body) != stored) {
     return fail(std::string("corrupt or truncated (checksum mismatch)"));
   }
 
