@@ -175,12 +175,6 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   }
 }
 
-// Keeps only the targets the privacy policy lets receive the request. Empty: none may.
-void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
-  std::erase_if(prepared.targets,
-                [&](const Target& target) { return !may_receive(scan, *target.model); });
-}
-
 // Fallbacks that lack what this request uses cannot answer it.
 void keep_capable(PreparedRequest& prepared, bool stream) {
   const config::ModelConfig* asked = prepared.model;

@@ -98,6 +98,11 @@ bool may_receive(const PrivacyScan& scan, const config::ModelConfig& model) {
   return scan.decision.action != privacy::Action::kLocalOnly || model.on_our_hardware;
 }
 
+void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
+  std::erase_if(prepared.targets,
+                [&](const Target& target) { return !may_receive(scan, *target.model); });
+}
+
 privacy::Vault protect_for(const PrivacyScan& scan, json::object& body,
                            const config::ModelConfig& model, const ProxyContext& context) {
   if (scan.decision.action != privacy::Action::kPseudonymize || model.on_our_hardware) {

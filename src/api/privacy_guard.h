@@ -1,6 +1,6 @@
-// The privacy policy on the chat-completions path: scan the request, decide, refuse what may
-// not leave (block, local_only to an external model) and pseudonymize what goes to an external
-// model. Internal to the api folder.
+// The privacy policy on the chat-completions and embeddings paths: scan the request, decide, refuse
+// what may not leave (block, local_only to an external model) and pseudonymize what goes to an
+// external model. Internal to the api folder.
 #pragma once
 
 #include <optional>
@@ -35,6 +35,9 @@ PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,
 // Whether `model` may be sent the request: not when the policy keeps it on our own hardware and
 // the model runs elsewhere.
 bool may_receive(const PrivacyScan& scan, const config::ModelConfig& model);
+
+// Keeps only the targets the privacy policy lets receive the request. Empty: none may.
+void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan);
 
 // The refusal for a request that no target may receive; `model` is the one asked for.
 ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model);

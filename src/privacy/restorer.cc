@@ -87,9 +87,33 @@ json::string* string_member(json::object& object, std::string_view key) {
   return value != nullptr ? value->if_string() : nullptr;
 }
 
+json::object* object_member(json::object& object, std::string_view key) {
+  json::value* value = object.if_contains(key);
+  return value != nullptr ? value->if_object() : nullptr;
+}
+
+// object[key] with `rest` appended, a string whatever it held before.
+void append_member(json::object& object, std::string_view key, std::string_view rest) {
+  const json::string* held = string_member(object, key);
+  object[key] = std::string(held != nullptr ? std::string_view(*held) : "") + std::string(rest);
+}
+
 void restore_member(json::object& object, std::string_view key, const Vault& vault, TextKind kind) {
   if (json::string* text = string_member(object, key)) {
     *text = restore_text(*text, vault, kind);
+  }
+}
+
+// The "text" parts of a content array, as some servers answer.
+void restore_content_parts(json::object& message, const Vault& vault) {
+  json::value* content = message.if_contains("content");
+  if (content == nullptr || !content->is_array()) {
+    return;
+  }
+  for (json::value& part : content->get_array()) {
+    if (json::object* object = part.if_object()) {
+      restore_member(*object, "text", vault, TextKind::kPlain);
+    }
   }
 }
 
@@ -147,53 +171,79 @@ void restore_answer(json::object& answer, const Vault& vault) {
     return;
   }
   for (json::value& choice : choices->get_array()) {
-    json::value* message =
-        choice.is_object() ? choice.get_object().if_contains("message") : nullptr;
-    if (message == nullptr || !message->is_object()) {
+    json::value* value = choice.is_object() ? choice.get_object().if_contains("message") : nullptr;
+    json::object* message = value != nullptr ? value->if_object() : nullptr;
+    if (message == nullptr) {
       continue;
     }
-    restore_member(message->get_object(), "content", vault, TextKind::kPlain);
-    for_each_tool_call(message->get_object(), [&](std::int64_t, json::object& function) {
+    restore_member(*message, "content", vault, TextKind::kPlain);
+    restore_content_parts(*message, vault);
+    restore_member(*message, "refusal", vault, TextKind::kPlain);
+    for_each_tool_call(*message, [&](std::int64_t, json::object& function) {
       restore_member(function, "arguments", vault, TextKind::kJson);
     });
+    if (json::object* function = object_member(*message, "function_call")) {
+      restore_member(*function, "arguments", vault, TextKind::kJson);
+    }
   }
 }
 
 StreamRestorer& ChunkRestorer::restorer(const StreamKey& key) {
-  const TextKind kind = std::get<1>(key) < 0 ? TextKind::kPlain : TextKind::kJson;
-  return restorers_.try_emplace(key, *vault_, kind).first->second;
+  const std::int64_t slot = std::get<1>(key);
+  const bool json_text = slot >= 0 || slot == kFunctionCall;
+  return restorers_.try_emplace(key, *vault_, json_text ? TextKind::kJson : TextKind::kPlain)
+      .first->second;
 }
 
 void ChunkRestorer::restore_delta(std::int64_t choice, json::object& delta) {
   if (json::string* content = string_member(delta, "content")) {
-    *content = restorer({choice, -1}).push(*content);
+    *content = restorer({choice, kContent}).push(*content);
+  }
+  if (json::string* refusal = string_member(delta, "refusal")) {
+    *refusal = restorer({choice, kRefusal}).push(*refusal);
   }
   for_each_tool_call(delta, [&](std::int64_t call, json::object& function) {
     if (json::string* arguments = string_member(function, "arguments")) {
       *arguments = restorer({choice, call}).push(*arguments);
     }
   });
+  json::object* function = object_member(delta, "function_call");
+  if (json::string* arguments = function ? string_member(*function, "arguments") : nullptr) {
+    *arguments = restorer({choice, kFunctionCall}).push(*arguments);
+  }
 }
 
 // Appends what the choice's restorers hold to `delta` and forgets them.
 void ChunkRestorer::flush_choice(std::int64_t choice, json::object& delta) {
-  auto it = restorers_.lower_bound({choice, -1});
+  auto it = restorers_.lower_bound({choice, kContent});
   while (it != restorers_.end() && std::get<0>(it->first) == choice) {
     std::string rest = it->second.finish();
-    const std::int64_t call = std::get<1>(it->first);
-    if (!rest.empty() && call < 0) {
-      json::string* content = string_member(delta, "content");
-      delta["content"] = std::string(content != nullptr ? std::string_view(*content) : "") + rest;
-    } else if (!rest.empty()) {
-      json::value& calls = delta["tool_calls"];
-      if (!calls.is_array()) {
-        calls = json::array{};
-      }
-      json::object function{{"arguments", rest}};
-      calls.as_array().push_back(json::object{{"index", call}, {"function", std::move(function)}});
+    if (!rest.empty()) {
+      put_back(delta, std::get<1>(it->first), rest);
     }
     it = restorers_.erase(it);
   }
+}
+
+void ChunkRestorer::put_back(json::object& delta, std::int64_t slot, std::string_view rest) {
+  if (slot == kContent || slot == kRefusal) {
+    append_member(delta, slot == kContent ? "content" : "refusal", rest);
+    return;
+  }
+  if (slot == kFunctionCall) {
+    json::value& function = delta["function_call"];
+    if (!function.is_object()) {
+      function = json::object{};
+    }
+    append_member(function.get_object(), "arguments", rest);
+    return;
+  }
+  json::value& calls = delta["tool_calls"];
+  if (!calls.is_array()) {
+    calls = json::array{};
+  }
+  json::object function{{"arguments", rest}};
+  calls.as_array().push_back(json::object{{"index", slot}, {"function", std::move(function)}});
 }
 
 void ChunkRestorer::restore(json::object& chunk) {

@@ -41,12 +41,14 @@ class StreamRestorer {
   std::string held_;
 };
 
-// Restores a whole chat-completions answer in place: choices[].message.content and
-// choices[].message.tool_calls[].function.arguments.
+// Restores a whole chat-completions answer in place: choices[].message.content (a string, or
+// the "text" parts of an array), refusal, tool_calls[].function.arguments and the legacy
+// function_call.arguments.
 void restore_answer(boost::json::object& answer, const Vault& vault);
 
-// Restores a stream of chat-completions chunks in place: choices[].delta.content and
-// choices[].delta.tool_calls[].function.arguments, one restorer per choice and text. What a
+// Restores a stream of chat-completions chunks in place: choices[].delta.content, refusal,
+// tool_calls[].function.arguments and function_call.arguments, one restorer per choice and
+// text. What a
 // restorer still holds goes out with the chunk that finishes its choice, or from finish().
 class ChunkRestorer {
  public:
@@ -59,12 +61,17 @@ class ChunkRestorer {
   std::optional<boost::json::object> finish();
 
  private:
-  // (choice index, tool-call index or -1 for content)
+  // (choice index, tool-call index or one of the negative slots below)
   using StreamKey = std::tuple<std::int64_t, std::int64_t>;
+  static constexpr std::int64_t kContent = -3;
+  static constexpr std::int64_t kRefusal = -2;
+  static constexpr std::int64_t kFunctionCall = -1;
 
   StreamRestorer& restorer(const StreamKey& key);
   void restore_delta(std::int64_t choice, boost::json::object& delta);
   void flush_choice(std::int64_t choice, boost::json::object& delta);
+  // Writes text a restorer held into the delta field its slot stands for.
+  static void put_back(boost::json::object& delta, std::int64_t slot, std::string_view rest);
 
   const Vault* vault_;
   std::map<StreamKey, StreamRestorer> restorers_;

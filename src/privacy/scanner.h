@@ -71,19 +71,24 @@ struct GuardOptions {
   std::size_t max_matches_per_text = 50'000;
 };
 
-// Which string of a chat-completions request a finding is in. `part` is the index in a
-// content array (kContentPart) or in tool_calls (kToolCallArguments); otherwise 0.
+// Which string of a request a finding is in. `part` is the index in a content array
+// (kContentPart) or in tool_calls (kToolCallArguments); otherwise 0. Strings outside the
+// message texts (a participant's name, tool definitions, response_format, user, metadata,
+// embeddings input) are kPointer, located by `pointer`; the message texts are the hot path
+// and keep the compact form.
 enum class TextField : std::uint8_t {
   kContent,                // messages[m].content (a string)
   kContentPart,            // messages[m].content[part].text
   kToolCallArguments,      // messages[m].tool_calls[part].function.arguments
   kFunctionCallArguments,  // messages[m].function_call.arguments (legacy)
+  kPointer,                // the string at `pointer`
 };
 
 struct TextLocation {
   std::uint32_t message = 0;
   TextField field = TextField::kContent;
   std::uint32_t part = 0;
+  std::string pointer;  // RFC 6901, only for kPointer
 
   // RFC 6901 pointer to the string, e.g. "/messages/2/content/1/text".
   std::string json_pointer() const;
@@ -134,10 +139,14 @@ class Scanner {
   // As scan(), reusing `out`'s capacity, with the clinical evidence and completeness.
   void scan(std::string_view text, TextFindings& out) const;
 
-  // Walks every text of a chat-completions request: each message's content (string, or the
-  // "text" parts of a content array), assistant tool_calls[].function.arguments and the legacy
-  // function_call.arguments. Anything else is left alone; a request without "messages" yields
-  // no findings.
+  // Walks every text of a chat-completions or embeddings request: each message's content
+  // (string, or the "text" parts of a content array), name and refusal, assistant
+  // tool_calls[].function.arguments and the legacy function_call.arguments; and every other
+  // string value in the request (tool and function definitions, response_format, user,
+  // metadata, stop, embeddings input, fields unknown to us) except those that hold
+  // identifiers a rewrite would break: model, role, type, name, id and the like. Images,
+  // audio and files in content parts are not read. An embeddings input of token ids cannot be
+  // read either, so it makes the findings incomplete.
   Findings scan_request(const boost::json::object& request) const;
 
   // The name of the rule that found an entity (Entity::rule): "payment_card", "tagger", a

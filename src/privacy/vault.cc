@@ -47,7 +47,18 @@ std::string decoded(std::string_view slice, TextField field) {
   return !ec && value.is_string() ? std::string(value.get_string()) : std::string(slice);
 }
 
+std::string placeholder_in(const TextLocation& location, const std::string& placeholder) {
+  return takes_bare_placeholder(location) ? placeholder.substr(1, placeholder.size() - 2)
+                                          : placeholder;
+}
+
 }  // namespace
+
+// OpenAI requires a participant's name to match ^[a-zA-Z0-9_-]+$. The scan reads no other
+// string under a "name" key (those are identifiers), so the suffix is enough.
+bool takes_bare_placeholder(const TextLocation& location) {
+  return location.field == TextField::kPointer && location.pointer.ends_with("/name");
+}
 
 std::size_t pseudonymize(boost::json::object& request, const Findings& findings,
                          const ClassActions& actions, Vault& vault) {
@@ -62,8 +73,9 @@ std::size_t pseudonymize(boost::json::object& request, const Findings& findings,
     }
     const std::string_view value =
         std::string_view(*text).substr(finding.entity.begin, finding.entity.size());
-    placeholders[i] =
-        vault.placeholder_for(finding.entity.type, decoded(value, finding.location.field));
+    placeholders[i] = placeholder_in(
+        finding.location,
+        vault.placeholder_for(finding.entity.type, decoded(value, finding.location.field)));
   }
 
   std::size_t replaced = 0;

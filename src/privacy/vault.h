@@ -44,8 +44,13 @@ class Vault {
   std::array<std::uint32_t, kEntityTypeCount> next_{};   // last number used per type
 };
 
-// Replaces, in place, every finding whose class the policy pseudonymizes with its placeholder.
-// Strings are rewritten back to front so that the offsets of the findings still to be replaced
+// True where a placeholder goes in as its key alone ("PERSON_1"): a message's name, which may
+// not hold brackets. Answers do not restore those.
+bool takes_bare_placeholder(const TextLocation& location);
+
+// Replaces, in place, every finding whose class the policy pseudonymizes with its placeholder
+// (in a message's name, the placeholder's key alone: names may not hold brackets). Strings are
+// rewritten back to front so that the offsets of the findings still to be replaced
 // stay valid. Returns the number of spans replaced.
 std::size_t pseudonymize(boost::json::object& request, const Findings& findings,
                          const ClassActions& actions, Vault& vault);

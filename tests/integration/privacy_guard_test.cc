@@ -38,7 +38,7 @@ self_hosted = true
 name = "echo"
 provider = "fake"
 upstream_model = "echo-3"
-capabilities = ["chat", "streaming", "tools"]
+capabilities = ["chat", "streaming", "tools", "json_schema"]
 
 [[models]]
 name = "local-echo"
@@ -49,6 +49,12 @@ upstream_model = "echo-3"
 name = "local-broken"
 provider = "ours"
 upstream_model = "error-500"
+
+[[models]]
+name = "local-embed"
+provider = "ours"
+upstream_model = "fake-embed"
+capabilities = ["embeddings"]
 {}
 )",
                                                base_url, privacy));
@@ -181,6 +187,66 @@ TEST_F(PrivacyGuardTest, RestoresToolCallArgumentsWholeAndStreamed) {
   }
   EXPECT_EQ(text_of(json::parse(fragments).at("echo")), user_text());
   expect_no_value_left();
+}
+
+TEST_F(PrivacyGuardTest, PseudonymizesToolDefinitionsSchemasNamesAndUser) {
+  const std::string extra =
+      fmt::format(R"(,"user":"{0}","tools":[{{"type":"function","function":{{"name":"send",)"
+                  R"("description":"Mail {0} about {1}","parameters":{{"type":"object"}}}}}}],)"
+                  R"("response_format":{{"type":"json_schema","json_schema":{{"name":"r","schema":)"
+                  R"({{"type":"object","description":"for {0}"}}}}}})",
+                  kEmail, kPerson);
+  json::value body = json::parse(chat_body("echo", "hello", extra));
+  body.at("messages").at(0).as_object()["name"] = "ada";
+  body.at("messages")
+      .as_array()
+      .push_back(json::object{{"role", "user"}, {"name", kEmail}, {"content", "hi"}});
+  const auto response = chat(json::serialize(body));
+  ASSERT_EQ(response.status, 200) << response.body;
+  expect_no_value_left();
+  const auto sent = json::parse(upstream_.requests().at(0).body);
+  EXPECT_EQ(sent.at("user"), "<EMAIL_1>");
+  EXPECT_EQ(sent.at("tools").at(0).at("function").at("description"),
+            "Mail <EMAIL_1> about <PERSON_1>");
+  EXPECT_EQ(sent.at("tools").at(0).at("function").at("name"), "send");
+  EXPECT_EQ(sent.at("response_format").at("json_schema").at("schema").at("description"),
+            "for <EMAIL_1>");
+  EXPECT_EQ(sent.at("messages").at(1).at("name"), "EMAIL_1");  // names take no brackets
+  EXPECT_EQ(sent.at("messages").at(0).at("name"), "ada");
+}
+
+TEST_F(PrivacyGuardTest, PseudonymizesEmbeddingsInputForAnExternalModel) {
+  const std::string body = json::serialize(
+      json::object{{"model", "embed"}, {"input", json::array{user_text(), "nothing to see"}}});
+  const auto response = post_json(gateway_.port(), "/v1/embeddings", body);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body).at("data").as_array().size(), 2U);
+  expect_no_value_left();
+  const auto sent = json::parse(upstream_.requests().at(0).body);
+  EXPECT_EQ(sent.at("input").at(0),
+            "Write to <PERSON_1> at <EMAIL_1> today. <PERSON_1>, your SSN <US_SSN_1> is "
+            "on file.");
+  EXPECT_EQ(sent.at("input").at(1), "nothing to see");
+  EXPECT_EQ(response.header("x-switchyard-privacy"), "pseudonymize; PERSON=2, EMAIL=1, US_SSN=1");
+}
+
+TEST_F(PrivacyGuardTest, EmbeddingsOfCardDataOrTokenIdsStayOnOurHardware) {
+  const std::string card = fmt::format("card {}", kCard);
+  for (const std::string input : {json::serialize(json::value(card)), std::string("[[17, 42]]")}) {
+    const auto refused = post_json(gateway_.port(), "/v1/embeddings",
+                                   fmt::format(R"({{"model":"embed","input":{}}})", input));
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_EQ(json::parse(refused.body).at("error").at("code"), "privacy_local_only");
+    EXPECT_EQ(refused.body.find(kCard), std::string::npos);
+  }
+  EXPECT_TRUE(upstream_.requests().empty());
+
+  const auto local =
+      post_json(gateway_.port(), "/v1/embeddings",
+                json::serialize(json::object{{"model", "local-embed"}, {"input", card}}));
+  ASSERT_EQ(local.status, 200) << local.body;
+  EXPECT_EQ(text_of(json::parse(upstream_.requests().at(0).body).at("input")), card);
+  EXPECT_EQ(local.header("x-switchyard-privacy"), "local_only; PAYMENT_CARD=1");
 }
 
 TEST_F(PrivacyGuardTest, RefusesCardDataForAnExternalModelAndSendsNothing) {

@@ -88,6 +88,88 @@ TEST(ScanRequestTest, RequestsWithoutMessagesOrWithOddShapesYieldNothing) {
   EXPECT_TRUE(scanner.scan_request(odd.as_object()).empty());
 }
 
+// Everything a client can put text in besides the messages' texts: a participant's name,
+// tool and function definitions, the response schema, user, metadata, stop and fields the
+// gateway does not know. Identifiers (model, function and schema names, types, the list of
+// required properties) are not read, so they are never rewritten.
+constexpr std::string_view kOtherFields = R"({
+  "model": "ops@example.com",
+  "messages": [{"role": "user", "name": "ops@example.com", "content": "hi"},
+               {"role": "assistant", "refusal": "I cannot mail jane@example.org"}],
+  "tools": [{"type": "function", "function": {
+    "name": "notify",
+    "description": "Pages the on-call engineer at 780-999-2181",
+    "parameters": {"type": "object", "required": ["to"],
+                   "properties": {"to": {"type": "string",
+                                         "enum": ["ann@example.com", "bob@example.com"]}}}}}],
+  "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {
+    "type": "object", "description": "cards like 4111 1111 1111 1111"}}},
+  "user": "carol@example.com",
+  "metadata": {"customer": "dave@example.com"},
+  "stop": ["erin@example.com"],
+  "vendor_extension": {"note": "SSN 536-90-4399"}
+})";
+
+TEST(ScanRequestTest, WalksEveryOtherStringAndLeavesIdentifiersAlone) {
+  const json::object request = json::parse(kOtherFields).as_object();
+  const Findings findings = testing::patterns_only().scan_request(request);
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const Finding& finding : findings.findings) {
+    const json::string* text = text_at(request, finding.location);
+    ASSERT_NE(text, nullptr) << finding.location.json_pointer();
+    seen.emplace_back(
+        finding.location.json_pointer(),
+        std::string(std::string_view(*text).substr(finding.entity.begin, finding.entity.size())));
+  }
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"/messages/0/name", "ops@example.com"},
+      {"/messages/1/refusal", "jane@example.org"},
+      {"/tools/0/function/description", "780-999-2181"},
+      {"/tools/0/function/parameters/properties/to/enum/0", "ann@example.com"},
+      {"/tools/0/function/parameters/properties/to/enum/1", "bob@example.com"},
+      {"/response_format/json_schema/schema/description", "4111 1111 1111 1111"},
+      {"/user", "carol@example.com"},
+      {"/metadata/customer", "dave@example.com"},
+      {"/stop/0", "erin@example.com"},
+      {"/vendor_extension/note", "536-90-4399"},
+  };
+  EXPECT_EQ(seen, expected);
+  EXPECT_TRUE(findings.complete);
+}
+
+TEST(ScanRequestTest, ReadsEmbeddingsInputAndCannotVouchForTokenIds) {
+  const Scanner& scanner = testing::patterns_only();
+  const auto one_text = json::parse(R"({"model": "e", "input": "mail ann@example.com"})");
+  const Findings single = scanner.scan_request(one_text.as_object());
+  ASSERT_EQ(single.findings.size(), 1U);
+  EXPECT_EQ(single.findings[0].location.json_pointer(), "/input");
+
+  const auto texts = json::parse(R"({"model": "e", "input": ["plain", "card 4111111111111111"]})");
+  const Findings many = scanner.scan_request(texts.as_object());
+  ASSERT_EQ(many.findings.size(), 1U);
+  EXPECT_EQ(many.findings[0].location.json_pointer(), "/input/1");
+  EXPECT_EQ(many.count(DataClass::kPci), 1U);
+  EXPECT_TRUE(many.complete);
+
+  for (const char* tokens : {R"({"input": [1, 2, 3]})", R"({"input": [[1, 2], [3]]})"}) {
+    EXPECT_FALSE(scanner.scan_request(json::parse(tokens).as_object()).complete) << tokens;
+  }
+}
+
+TEST(ScanRequestTest, PointersWithEscapesAndDeadEndsResolveSafely) {
+  json::object request =
+      json::parse(R"({"a/b": {"c~d": ["x", "mail ann@example.com"]}})").as_object();
+  const Findings findings = testing::patterns_only().scan_request(request);
+  ASSERT_EQ(findings.findings.size(), 1U);
+  EXPECT_EQ(findings.findings[0].location.json_pointer(), "/a~1b/c~0d/1");
+  ASSERT_NE(text_at(request, findings.findings[0].location), nullptr);
+  for (const char* dead : {"", "/", "/a~1b/c~0d/2", "/a~1b/c~0d/-1", "/a~1b/c~0d/1/x", "/a~1b",
+                           "/a~1b/c~0d/01x", "/missing"}) {
+    const TextLocation location{.field = TextField::kPointer, .pointer = dead};
+    EXPECT_EQ(text_at(request, location), nullptr) << dead;
+  }
+}
+
 TEST(ScanRequestTest, ClinicalTextRaisesThePhiSignalWithoutAnyIdentifier) {
   const auto request = json::parse(R"({"messages": [
     {"role": "user", "content": "Assessment: type 2 diabetes mellitus, poorly controlled."},

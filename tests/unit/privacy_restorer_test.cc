@@ -100,6 +100,21 @@ TEST_F(PrivacyRestorerTest, RestoresWholeAnswers) {
   EXPECT_EQ(arguments.at("to"), R"(Bob "the Builder")");
 }
 
+TEST_F(PrivacyRestorerTest, RestoresRefusalsContentPartsAndLegacyFunctionCalls) {
+  json::object answer = json::parse(R"({"choices":[
+    {"index":0,"message":{"content":[{"type":"text","text":"To <PERSON_1>"},{"type":"x"}],
+                          "refusal":"I will not write to <EMAIL_1>"}},
+    {"index":1,"message":{"content":null,
+                          "function_call":{"name":"mail","arguments":"{\"to\":\"<PERSON_2>\"}"}}}]})")
+                            .as_object();
+  restore_answer(answer, vault_);
+  const auto& first = answer.at("choices").at(0).at("message");
+  EXPECT_EQ(first.at("content").at(0).at("text"), "To Ada Lovelace");
+  EXPECT_EQ(first.at("refusal"), "I will not write to ada@example.com");
+  const auto& legacy = answer.at("choices").at(1).at("message").at("function_call");
+  EXPECT_EQ(json::parse(legacy.at("arguments").as_string()).at("to"), R"(Bob "the Builder")");
+}
+
 json::object content_chunk(std::string_view content, bool finish = false) {
   json::object choice{{"index", 0}, {"delta", json::object{{"content", content}}}};
   choice["finish_reason"] = finish ? json::value("stop") : json::value(nullptr);
@@ -153,6 +168,28 @@ TEST_F(PrivacyRestorerTest, ChunksRestoreToolCallArgumentsAndFlushAtTheEnd) {
   const auto rest = restorer.finish();
   ASSERT_TRUE(rest);
   EXPECT_EQ(delta_content(*rest), "<PERSON_1");
+}
+
+TEST_F(PrivacyRestorerTest, ChunksRestoreRefusalsAndLegacyFunctionCalls) {
+  ChunkRestorer restorer(vault_);
+  std::string refusal;
+  std::string arguments;
+  const std::pair<const char*, const char*> pieces[] = {{"No mail to <EM", R"({"to":"<PERSON)"},
+                                                        {"AIL_1>, sorry <PER", R"(_2>"})"}};
+  for (const auto& [refusal_piece, arguments_piece] : pieces) {
+    json::object function{{"arguments", arguments_piece}};
+    json::object delta{{"refusal", refusal_piece}, {"function_call", std::move(function)}};
+    json::object chunk{{"choices", json::array{json::object{{"index", 0}, {"delta", delta}}}}};
+    restorer.restore(chunk);
+    const auto& restored = chunk.at("choices").at(0).at("delta");
+    refusal += restored.at("refusal").as_string();
+    arguments += restored.at("function_call").at("arguments").as_string();
+  }
+  EXPECT_EQ(json::parse(arguments).at("to"), R"(Bob "the Builder")");
+  EXPECT_EQ(refusal, "No mail to ada@example.com, sorry ");
+  const auto rest = restorer.finish();
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->at("choices").at(0).at("delta").at("refusal"), "<PER");
 }
 
 }  // namespace

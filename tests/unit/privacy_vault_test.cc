@@ -170,5 +170,18 @@ TEST_F(VaultStoreTest, StartsAVaultOverPastItsSizeBound) {
   EXPECT_EQ(ask(store, "a", "Grace Hopper"), "Ask <PERSON_1>.");
 }
 
+TEST(PrivacyVaultTest, ANameTakesThePlaceholderKeyWithoutBrackets) {
+  json::object request = request_of(R"({"messages":[
+    {"role":"user","name":"ada_lovelace","content":"I am ada_lovelace."}]})");
+  const TextLocation name{.field = TextField::kPointer, .pointer = "/messages/0/name"};
+  Findings findings;
+  findings.findings = {at(request, name, "ada_lovelace", EntityType::kPerson),
+                       at(request, {.message = 0}, "ada_lovelace", EntityType::kPerson)};
+  Vault vault;
+  EXPECT_EQ(pseudonymize(request, findings, ClassActions{}, vault), 2U);
+  EXPECT_EQ(*text_at(request, name), "PERSON_1");
+  EXPECT_EQ(*text_at(request, {.message = 0}), "I am <PERSON_1>.");
+}
+
 }  // namespace
 }  // namespace switchyard::privacy
