@@ -8,56 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "common/binary_io.h"
+
 namespace switchyard::privacy {
 namespace {
 
 constexpr std::string_view kMagic = "SWYDTAG1";
 constexpr std::uint32_t kMaxLabels = 64;
 constexpr float kInt16Max = 32767.0F;
-
-class Writer {
- public:
-  template <class T>
-  void put(T value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    char bytes[sizeof(T)];
-    std::memcpy(bytes, &value, sizeof(T));  // x86-64 and ARM64 are little-endian
-    data_.append(bytes, sizeof(T));
-  }
-  void put_bytes(std::string_view bytes) { data_.append(bytes); }
-  std::string& data() { return data_; }
-
- private:
-  std::string data_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-
-  template <class T>
-  bool get(T& value) {
-    if (data_.size() - pos_ < sizeof(T)) {
-      return false;
-    }
-    std::memcpy(&value, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  bool get_bytes(std::size_t size, std::string_view& out) {
-    if (data_.size() - pos_ < size) {
-      return false;
-    }
-    out = data_.substr(pos_, size);
-    pos_ += size;
-    return true;
-  }
-  bool at_end() const { return pos_ == data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t pos_ = 0;
-};
 
 std::int16_t quantize(float weight, float scale) {
   return static_cast<std::int16_t>(std::lround(weight / scale));
@@ -76,7 +34,7 @@ float largest_weight(const Tagger::Model& model) {
   return largest;
 }
 
-void write_words(Writer& out, const tagging::WordSet& words) {
+void write_words(ByteWriter& out, const tagging::WordSet& words) {
   out.put(static_cast<std::uint32_t>(words.keys().size()));
   for (const std::uint32_t key : words.keys()) {
     out.put(key);
@@ -84,7 +42,7 @@ void write_words(Writer& out, const tagging::WordSet& words) {
 }
 
 std::string encode(const Tagger::Model& model) {
-  Writer out;
+  ByteWriter out;
   out.put_bytes(kMagic);
   out.put(tagging::kFeatureVersion);
   out.put(static_cast<std::uint32_t>(model.labels));
@@ -112,10 +70,10 @@ std::string encode(const Tagger::Model& model) {
   write_words(out, model.lexicon.common);
   write_words(out, model.lexicon.proper);
   out.put(tagging::fnv1a(out.data()));
-  return std::move(out.data());
+  return out.take();
 }
 
-Result<std::vector<EntityType>, std::string> read_labels(Reader& in, std::uint32_t count) {
+Result<std::vector<EntityType>, std::string> read_labels(ByteReader& in, std::uint32_t count) {
   std::vector<EntityType> types;
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint8_t size = 0;
@@ -138,7 +96,7 @@ Result<std::vector<EntityType>, std::string> read_labels(Reader& in, std::uint32
   return types;
 }
 
-bool read_row(Reader& in, float scale, std::size_t size, std::vector<float>& out) {
+bool read_row(ByteReader& in, float scale, std::size_t size, std::vector<float>& out) {
   for (std::size_t i = 0; i < size; ++i) {
     std::int16_t stored = 0;
     if (!in.get(stored)) {
@@ -149,7 +107,7 @@ bool read_row(Reader& in, float scale, std::size_t size, std::vector<float>& out
   return true;
 }
 
-bool read_words(Reader& in, tagging::WordSet& words) {
+bool read_words(ByteReader& in, tagging::WordSet& words) {
   std::uint32_t count = 0;
   if (!in.get(count)) {
     return false;
@@ -164,7 +122,7 @@ bool read_words(Reader& in, tagging::WordSet& words) {
   return true;
 }
 
-Result<bool, std::string> read_features(Reader& in, float scale, Tagger::Model& model) {
+Result<bool, std::string> read_features(ByteReader& in, float scale, Tagger::Model& model) {
   std::uint32_t count = 0;
   if (!in.get(count)) {
     return fail(std::string("truncated before the features"));
@@ -182,7 +140,7 @@ Result<bool, std::string> read_features(Reader& in, float scale, Tagger::Model& 
 }
 
 // Everything after the checksum was verified.
-Result<std::shared_ptr<Tagger::Model>, std::string> decode_body(Reader& in) {
+Result<std::shared_ptr<Tagger::Model>, std::string> decode_body(ByteReader& in) {
   std::string_view magic;
   std::uint32_t version = 0;
   std::uint32_t labels = 0;
@@ -271,7 +229,7 @@ Result<std::shared_ptr<Tagger::Model>, std::string> read_model(const std::string
   if (tagging::fnv1a(body) != stored) {
     return fail(fmt::format("tagger model {} is corrupt (checksum mismatch)", path));
   }
-  Reader in(body);
+  ByteReader in(body);
   auto model = decode_body(in);
   if (!model) {
     return fail(fmt::format("tagger model {}: {}", path, model.error()));

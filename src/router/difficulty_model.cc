@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "router/binary_io.h"
+#include "common/binary_io.h"
 
 namespace switchyard::router {
 namespace {

@@ -11,7 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
-#include "router/binary_io.h"
+#include "common/binary_io.h"
 
 namespace switchyard::router {
 namespace {

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "common/binary_io.h"
 #include "common/result.h"
-#include "router/binary_io.h"
 #include "router/text_features.h"
 
 namespace switchyard::router {

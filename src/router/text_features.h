@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/binary_io.h"
 #include "common/result.h"
-#include "router/binary_io.h"
 
 namespace switchyard::router {
 

@@ -13,9 +13,11 @@
 
 #include "local/backend.h"
 #include "local/model_metadata.h"
-#include "temporary_directory.h"
+#include "support/temporary_directory.h"
 
 namespace switchyard::local {
+
+using switchyard::testing::TemporaryDirectory;
 namespace {
 
 namespace fs = std::filesystem;

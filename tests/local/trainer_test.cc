@@ -13,9 +13,11 @@
 #include "local/backend.h"
 #include "local/model_maker.h"
 #include "local/vocab_maker.h"
-#include "temporary_directory.h"
+#include "support/temporary_directory.h"
 
 namespace switchyard::local {
+
+using switchyard::testing::TemporaryDirectory;
 namespace {
 
 // Three conversations, one with a system turn, and a blank line the reader skips.

@@ -9,9 +9,11 @@
 
 #include "local/backend.h"
 #include "local/model_maker.h"
-#include "temporary_directory.h"
+#include "support/temporary_directory.h"
 
 namespace switchyard::local {
+
+using switchyard::testing::TemporaryDirectory;
 namespace {
 
 const std::vector<std::string> kTexts = {"Switchyard serves small models.",

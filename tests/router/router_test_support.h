@@ -2,39 +2,16 @@
 // writes.
 #pragma once
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <stdlib.h>  // mkdtemp
 #include <string>
 #include <string_view>
-#include <system_error>
+
+#include "support/temporary_directory.h"
 
 namespace switchyard::router::testing {
 
-// A folder of its own under the system temporary directory, removed with its contents when
-// the object goes out of scope.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "switchyard-router-XXXXXX").string();
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-
-  std::string file(const std::string& name) const {
-    return (std::filesystem::path(path_) / name).string();
-  }
-
- private:
-  std::string path_;
-};
+using switchyard::testing::TemporaryDirectory;
 
 inline std::string read_bytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

@@ -1,5 +1,5 @@
 // TemporaryDirectory: a folder of its own under the system temporary directory, removed with
-// its contents when the object goes out of scope. For tests that write model files.
+// its contents when the object goes out of scope. For tests that write model and data files.
 #pragma once
 
 #include <filesystem>
@@ -7,13 +7,13 @@
 #include <string>
 #include <system_error>
 
-namespace switchyard::local {
+namespace switchyard::testing {
 
 class TemporaryDirectory {
  public:
   TemporaryDirectory() {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "switchyard-model-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "switchyard-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
   }
   TemporaryDirectory(const TemporaryDirectory&) = delete;
@@ -31,4 +31,4 @@ class TemporaryDirectory {
   std::string path_;
 };
 
-}  // namespace switchyard::local
+}  // namespace switchyard::testing

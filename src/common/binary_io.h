@@ -1,7 +1,7 @@
-// Little-endian byte buffers for the router's model files: a Writer that appends fixed-size
-// values and a Reader that takes them back, failing (never reading past the end) on a short
-// buffer. Both are plain value types, one owner each. x86-64 and ARM64 are little-endian, so
-// values are copied as they are in memory.
+// Little-endian byte buffers for the model files the project writes (the router's classifiers,
+// the privacy tagger): a writer that appends fixed-size values and a reader that takes them
+// back, failing (never reading past the end) on a short buffer. Both are plain value types, one
+// owner each. x86-64 and ARM64 are little-endian, so values are copied as they are in memory.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace switchyard::router {
+namespace switchyard {
 
 class ByteWriter {
  public:
@@ -97,4 +97,4 @@ inline std::uint64_t checksum_of(std::string_view bytes) {
   return hash;
 }
 
-}  // namespace switchyard::router
+}  // namespace switchyard
