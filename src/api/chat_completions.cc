@@ -8,6 +8,7 @@
 #include "api/admission.h"
 #include "api/privacy_guard.h"
 #include "api/proxy.h"
+#include "api/route_chooser.h"
 #include "api/routing.h"
 #include "api/validation.h"
 #include "http/sse.h"
@@ -211,7 +212,8 @@ std::optional<ApiError> direct_targets(PreparedRequest& prepared, const PrivacyS
 // Decides everything up to sending: targets (routed or named), privacy, limits. Nothing
 // refused here has reached a provider.
 Result<ChatPlan, ApiError> plan_chat(PreparedRequest& prepared, const ProxyContext& context,
-                                     const http::Request& request, const config::KeyConfig* key) {
+                                     const http::Request& request, const config::KeyConfig* key,
+                                     const router::RouteChoice* choice) {
   ChatPlan plan;
   plan.stream = wants_stream(prepared.body);
   plan.forward_usage = plan.stream && client_wants_usage(prepared.body);
@@ -223,7 +225,7 @@ Result<ChatPlan, ApiError> plan_chat(PreparedRequest& prepared, const ProxyConte
     return fail(*plan.guard.refusal);
   }
   auto problem = prepared.model == nullptr
-                     ? route_request(prepared, context, plan.guard, key, plan.stream)
+                     ? route_request(prepared, context, plan.guard, key, plan.stream, choice)
                      : direct_targets(prepared, plan.guard, plan.stream);
   if (problem) {
     return fail(std::move(*problem));
@@ -277,7 +279,13 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
     co_await respond_error(exchange, prepared.error());
     co_return;
   }
-  auto plan = plan_chat(*prepared, context, exchange.request(), key);
+  // The route model is asked first, so that the routes can be matched without waiting.
+  std::optional<router::RouteChoice> choice;
+  const std::string_view alias = prepared->body.at("model").as_string();
+  if (prepared->model == nullptr && has_described_routes(context.config, alias)) {
+    choice = co_await choose_route(context, alias, prepared->body, exchange.request_id());
+  }
+  auto plan = plan_chat(*prepared, context, exchange.request(), key, choice ? &*choice : nullptr);
   if (!plan) {
     co_await respond_error(exchange, plan.error(), prepared->explanation);
     log_request(exchange, prepared->model, *plan.error().code, std::nullopt, started,

@@ -5,7 +5,6 @@
 
 #include "api/admission.h"
 #include "router/classifiers.h"
-#include "router/route_table.h"
 
 namespace switchyard::api {
 namespace {
@@ -37,36 +36,6 @@ bool has_image(const json::object& body) {
     }
   }
   return false;
-}
-
-// The text of the last user turn: what the intent classifier and the difficulty scorer read.
-std::string last_user_text(const json::object& body) {
-  const auto* messages = body.if_contains("messages");
-  if (messages == nullptr || !messages->is_array()) {
-    return {};
-  }
-  const json::array& turns = messages->as_array();
-  for (auto it = turns.rbegin(); it != turns.rend(); ++it) {
-    const json::object* turn = it->if_object();
-    if (turn == nullptr || turn->if_contains("role") == nullptr || turn->at("role") != "user") {
-      continue;
-    }
-    const json::value* content = turn->if_contains("content");
-    if (content != nullptr && content->is_string()) {
-      return std::string(content->as_string());
-    }
-    std::string text;
-    for (const json::value& part :
-         content != nullptr && content->is_array() ? content->as_array() : json::array{}) {
-      const auto* piece = part.is_object() ? part.as_object().if_contains("text") : nullptr;
-      if (piece != nullptr && piece->is_string()) {
-        text += text.empty() ? "" : "\n";
-        text += piece->as_string();
-      }
-    }
-    return text;
-  }
-  return {};
 }
 
 std::uint8_t found_classes(const PrivacyScan& scan) {
@@ -101,6 +70,35 @@ ApiError no_target(const config::RouteConfig& route, std::string_view reasons) {
 }
 
 }  // namespace
+
+std::string last_user_text(const json::object& body) {
+  const auto* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) {
+    return {};
+  }
+  const json::array& turns = messages->as_array();
+  for (auto it = turns.rbegin(); it != turns.rend(); ++it) {
+    const json::object* turn = it->if_object();
+    if (turn == nullptr || turn->if_contains("role") == nullptr || turn->at("role") != "user") {
+      continue;
+    }
+    const json::value* content = turn->if_contains("content");
+    if (content != nullptr && content->is_string()) {
+      return std::string(content->as_string());
+    }
+    std::string text;
+    for (const json::value& part :
+         content != nullptr && content->is_array() ? content->as_array() : json::array{}) {
+      const auto* piece = part.is_object() ? part.as_object().if_contains("text") : nullptr;
+      if (piece != nullptr && piece->is_string()) {
+        text += text.empty() ? "" : "\n";
+        text += piece->as_string();
+      }
+    }
+    return text;
+  }
+  return {};
+}
 
 std::uint8_t used_features(const json::object& body, bool stream) {
   std::uint8_t features = stream ? bit(Capability::kStreaming) : 0;
@@ -145,7 +143,7 @@ std::optional<std::string> unfit_reason(const config::ModelConfig& model, const 
 
 std::optional<ApiError> route_request(PreparedRequest& prepared, const ProxyContext& context,
                                       const PrivacyScan& scan, const config::KeyConfig* key,
-                                      bool stream) {
+                                      bool stream, const router::RouteChoice* choice) {
   const std::string alias(prepared.body.at("model").as_string());
   const auto* metadata = prepared.body.if_contains("metadata");
   const std::string text = last_user_text(prepared.body);
@@ -158,7 +156,8 @@ std::optional<ApiError> route_request(PreparedRequest& prepared, const ProxyCont
       .key = key != nullptr ? std::string_view(key->name) : std::string_view(),
       .metadata = metadata != nullptr ? metadata->if_object() : nullptr,
       .intent = [&] { return context.classifiers->intent(text); },
-      .difficulty = [&] { return context.classifiers->difficulty(text); }};
+      .difficulty = [&] { return context.classifiers->difficulty(text); },
+      .choice = choice};
   std::string why;
   const auto matched = router::match_route(context.config, facts, why);
   if (!matched) {

@@ -186,6 +186,9 @@ struct RouteConfig {
   RouteConditions when;
   std::vector<std::string> to;      // model and tier names, as written
   std::vector<std::string> models;  // `to` with tiers expanded, duplicates dropped
+  // Set: what requests this route is for, in words. The route model reads the descriptions of
+  // the alias's routes and names one, and a described route matches only when it is named.
+  std::string description;
 };
 
 // The trained classifiers routes may use, and how much traffic counts as hard.
@@ -193,6 +196,11 @@ struct RouterConfig {
   std::string intent_model;      // file; empty: no intent classifier
   std::string difficulty_model;  // file; empty: no difficulty scorer
   double escalate_share = 0.1;   // the share of requests the difficulty scorer calls hard
+  // A chat model on our own hardware (it reads the request) that picks among described routes;
+  // empty: none. It is given route_model_timeout to answer; after that no described route
+  // matches.
+  std::string route_model;
+  std::chrono::milliseconds route_model_timeout{500};
 };
 
 struct Config {

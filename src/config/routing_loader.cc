@@ -76,6 +76,7 @@ void read_route(TableReader& reader, RouteConfig& route) {
     route.alias = *alias;
   }
   read_conditions(reader, route.when);
+  route.description = reader.string("description").value_or("");
   route.to = reader.strings("to");
   if (route.to.empty()) {
     reader.error("to", "is required: the models or tiers this route sends requests to");
@@ -86,6 +87,28 @@ void read_router(TableReader& reader, RouterConfig& router) {
   router.intent_model = reader.string("intent_model").value_or("");
   router.difficulty_model = reader.string("difficulty_model").value_or("");
   reader.read_fraction("escalate_share", router.escalate_share, 0, 1);
+  router.route_model = reader.string("route_model").value_or("");
+  reader.read_millis("route_model_timeout_ms", router.route_model_timeout);
+}
+
+// The route model reads every request it routes, so it must run on our own hardware, and it
+// answers under a JSON schema.
+std::optional<std::string> route_model_problem(const Config& config) {
+  const std::string& name = config.router.route_model;
+  const ModelConfig* model = config.find_model(name);
+  if (model == nullptr) {
+    return fmt::format("no model named '{}'", name);
+  }
+  if (!model->on_our_hardware) {
+    return fmt::format(
+        "'{}' runs outside our hardware; the route model reads every routed request, so it "
+        "must be local or at a self_hosted provider",
+        name);
+  }
+  if (!model->has(Capability::kChat) || !model->has(Capability::kJsonSchema)) {
+    return fmt::format("'{}' needs the chat and json_schema capabilities", name);
+  }
+  return std::nullopt;
 }
 
 // The models a route's `to` names, tiers expanded in place; reports names that are neither.
@@ -136,6 +159,13 @@ void check_routing(const toml::table& root, Config& config, Diagnostics& diagnos
       }
     }
   }
+  if (!config.router.route_model.empty()) {
+    if (auto problem = route_model_problem(config)) {
+      const toml::node* router = root["router"].node();
+      diagnostics.add(router != nullptr ? router->source() : root.source(), "router.route_model",
+                      *problem);
+    }
+  }
   std::set<std::string> names;
   for (std::size_t i = 0; i < config.routes.size(); ++i) {
     RouteConfig& route = config.routes[i];
@@ -158,6 +188,15 @@ void check_routing(const toml::table& root, Config& config, Diagnostics& diagnos
     if (route.when.hard && config.router.difficulty_model.empty()) {
       diagnostics.add(where("routes", i), key("difficulty"),
                       "needs [router].difficulty_model, the difficulty scorer to match with");
+    }
+    if (!route.description.empty() && config.router.route_model.empty()) {
+      diagnostics.add(where("routes", i), key("description"),
+                      "needs [router].route_model, the model that chooses among described routes");
+    }
+    if (!route.description.empty() && route.name == "none") {
+      diagnostics.add(where("routes", i), key("name"),
+                      "a described route may not be named 'none': the route model answers "
+                      "'none' when no route fits");
     }
   }
 }

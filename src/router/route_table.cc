@@ -36,6 +36,9 @@ class Facts {
     if (intent_) {
       text += fmt::format("; intent={}({:.2f})", intent_->label, intent_->confidence);
     }
+    if (facts_.choice != nullptr) {
+      text += fmt::format("; chosen={} ({:.1f} ms)", facts_.choice->outcome, facts_.choice->ms);
+    }
     if (difficulty_) {
       text +=
           fmt::format("; {} ({:.3f} {} {:.3f})", difficulty_->hard() ? "hard" : "easy",
@@ -92,6 +95,12 @@ bool plain_conditions_match(const config::RouteConditions& when, const RequestFa
          metadata_matches(when, facts.metadata);
 }
 
+// A described route matches only when the route model named it.
+bool chosen(const config::RouteConfig& route, const RequestFacts& facts) {
+  return route.description.empty() ||
+         (facts.choice != nullptr && facts.choice->route == route.name);
+}
+
 bool matches(const config::RouteConditions& when, Facts& facts) {
   if (!plain_conditions_match(when, facts.request())) {
     return false;
@@ -111,7 +120,7 @@ std::optional<RouteMatch> match_route(const config::Config& config, RequestFacts
                                       std::string& why) {
   Facts facts(request);
   for (const config::RouteConfig& route : config.routes) {
-    if (route.alias == request.alias && matches(route.when, facts)) {
+    if (route.alias == request.alias && chosen(route, request) && matches(route.when, facts)) {
       return RouteMatch{.route = &route, .reason = facts.summary()};
     }
   }

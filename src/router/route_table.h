@@ -26,6 +26,13 @@ struct DifficultyFact {
   bool hard() const { return score > threshold; }
 };
 
+// What the route model said about a request (see [router].route_model).
+struct RouteChoice {
+  std::string route;    // the described route it named; empty: none
+  std::string outcome;  // for the reason: the route's name, "none", or why there is no answer
+  double ms = 0;        // how long it took to answer
+};
+
 // What a request is, as far as routing is concerned. Intent and difficulty are computed on
 // first use by the functions given.
 struct RequestFacts {
@@ -37,6 +44,9 @@ struct RequestFacts {
   const boost::json::object* metadata = nullptr;
   std::function<IntentFact()> intent;
   std::function<DifficultyFact()> difficulty;
+  // The route model's pick, asked before matching when the alias has described routes; null
+  // when it was not asked.
+  const RouteChoice* choice = nullptr;
 };
 
 struct RouteMatch {

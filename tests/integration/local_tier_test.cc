@@ -257,6 +257,49 @@ TEST(LocalTierTest, JsonSchemaOutputAlwaysMatchesTheSchema) {
   }
 }
 
+// The in-process model as the route model: its grammar-constrained answer always names one of
+// the described routes or "none", and the request goes where the headers say.
+TEST(LocalTierTest, ALocalRouteModelNamesARouteAndTheHeadersAgree) {
+  GatewayUnderTest gateway(local_config(R"(
+[router]
+route_model = "tiny"
+route_model_timeout_ms = 10000
+
+[[routes]]
+name = "billing"
+description = "charges and refunds"
+to = ["tiny"]
+
+[[routes]]
+name = "travel"
+description = "flights and hotels"
+to = ["tiny"]
+
+[[routes]]
+name = "rest"
+to = ["tiny"]
+)",
+                                        512));
+  for (const char* text : {"refund my card", "book a flight to Oslo", "sing a song"}) {
+    const auto response =
+        post_json(gateway.port(), "/v1/chat/completions",
+                  R"({"model":"auto","max_tokens":2,"messages":[{"role":"user","content":")" +
+                      std::string(text) + R"("}]})");
+    ASSERT_EQ(response.status, 200) << response.body;
+    const std::string reason = response.header("x-switchyard-route-reason");
+    const std::string route = response.header("x-switchyard-route");
+    const bool named = reason.find("chosen=billing (") != std::string::npos ||
+                       reason.find("chosen=travel (") != std::string::npos;
+    if (named) {
+      EXPECT_NE(reason.find("chosen=" + route + " ("), std::string::npos) << reason;
+    } else {
+      EXPECT_NE(reason.find("chosen=none ("), std::string::npos) << reason;
+      EXPECT_EQ(route, "rest");
+    }
+    EXPECT_EQ(response.header("x-switchyard-model"), "tiny");
+  }
+}
+
 TEST(LocalTierTest, JsonObjectModeGivesAnObject) {
   GatewayUnderTest gateway(local_config("", 512));
   const auto answer =

@@ -2,6 +2,7 @@
 // headers agree with where they actually went, PHI never leaves our hardware under any alias,
 // and a request no route can take gets a 400 that says why. The intent and difficulty
 // classifiers are trained here on a few examples so the test depends on no committed model.
+#include <chrono>
 #include <filesystem>
 #include <unistd.h>
 
@@ -107,6 +108,18 @@ name = "frontier"
 provider = "cloud"
 upstream_model = "frontier-upstream"
 capabilities = ["chat", "streaming", "tools", "json_schema"]
+
+[[models]]
+name = "router"
+provider = "ours"
+upstream_model = "pick-route"
+capabilities = ["chat", "json_schema"]
+
+[[models]]
+name = "slow-router"
+provider = "ours"
+upstream_model = "pick-route+delay-1000"
+capabilities = ["chat", "json_schema"]
 
 [[tiers]]
 name = "local"
@@ -285,6 +298,115 @@ to = ["small"]
   EXPECT_NE(hard.header("x-switchyard-route-reason").find("hard ("), std::string::npos);
   const auto easy = chat("what colour is the sky on day 3");
   EXPECT_EQ(easy.header("x-switchyard-route"), "easy");
+}
+
+constexpr char kDescribedRoutes[] = R"(
+[[routes]]
+name = "billing"
+description = "charges, invoices, refunds and payment methods"
+to = ["frontier"]
+
+[[routes]]
+name = "weather"
+description = "forecasts and the weather outside"
+to = ["medium"]
+
+[[routes]]
+name = "rest"
+to = ["small"]
+)";
+
+TEST_F(RoutingTest, RoutesWhereTheRouteModelSaysAndAsksItOnce) {
+  start("[router]\nroute_model = \"router\"", kDescribedRoutes);
+  const auto billing = chat("please refund the billing error");
+  ASSERT_EQ(billing.status, 200) << billing.body;
+  EXPECT_EQ(billing.header("x-switchyard-route"), "billing");
+  EXPECT_EQ(billing.header("x-switchyard-model"), "frontier");
+  EXPECT_NE(billing.header("x-switchyard-route-reason").find("chosen=billing ("), std::string::npos)
+      << billing.header("x-switchyard-route-reason");
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 2U);  // the route model, then the route's model
+  const json::value question = json::parse(requests[0].body);
+  EXPECT_EQ(question.at("model"), "pick-route");
+  const std::string instructions(question.at("messages").at(0).at("content").as_string());
+  EXPECT_NE(instructions.find("- billing: charges, invoices, refunds"), std::string::npos);
+  EXPECT_NE(instructions.find("- weather: forecasts"), std::string::npos);
+  EXPECT_EQ(instructions.find("rest"), std::string::npos);  // no description, not a choice
+  EXPECT_EQ(question.at("messages").at(1).at("content"), "please refund the billing error");
+  const json::value names =
+      question.at("response_format").at_pointer("/json_schema/schema/properties/route/enum");
+  EXPECT_EQ(names, json::parse(R"(["billing", "weather", "none"])"));
+  EXPECT_EQ(json::parse(requests[1].body).at("model"), "frontier-upstream");
+
+  const auto weather = chat("how is the weather today");
+  EXPECT_EQ(weather.header("x-switchyard-route"), "weather");
+  EXPECT_EQ(last_upstream_model(), "medium-upstream");
+  const auto other = chat("tell me a joke");
+  EXPECT_EQ(other.header("x-switchyard-route"), "rest");
+  EXPECT_NE(other.header("x-switchyard-route-reason").find("chosen=none"), std::string::npos);
+  // A named model is not routed, so the route model is not asked.
+  const std::size_t before = upstream_.requests().size();
+  EXPECT_EQ(chat("billing", "small").status, 200);
+  EXPECT_EQ(upstream_.requests().size(), before + 1);
+}
+
+TEST_F(RoutingTest, ASlowRouteModelIsPassedOverAtItsTimeout) {
+  start("[router]\nroute_model = \"slow-router\"\nroute_model_timeout_ms = 150", kDescribedRoutes);
+  const auto started = std::chrono::steady_clock::now();
+  const auto response = chat("please refund the billing error");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("x-switchyard-route"), "rest");
+  EXPECT_NE(response.header("x-switchyard-route-reason").find("chosen=timeout"), std::string::npos)
+      << response.header("x-switchyard-route-reason");
+  EXPECT_LT(elapsed, std::chrono::milliseconds(900));
+}
+
+// A configuration that must not start, and the words its error must contain.
+void expect_refused(const std::string& tables, std::string_view words) {
+  const std::string text = fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+[[providers]]
+name = "cloud"
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:9/v1"
+[[providers]]
+name = "ours"
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:9/v1"
+self_hosted = true
+[[models]]
+name = "external"
+provider = "cloud"
+capabilities = ["chat", "json_schema"]
+[[models]]
+name = "plain"
+provider = "ours"
+{}
+)",
+                                       tables);
+  try {
+    GatewayUnderTest gateway(text);
+    ADD_FAILURE() << "started with: " << tables;
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find(words), std::string::npos) << error.what();
+  }
+}
+
+TEST(RoutingConfigTest, TheRouteModelMustBeLocalAbleAndPresent) {
+  constexpr char kRoute[] = "[[routes]]\nname = \"r\"\ndescription = \"d\"\nto = [\"plain\"]\n";
+  expect_refused(kRoute, "'routes[0].description': needs [router].route_model");
+  expect_refused(std::string("[router]\nroute_model = \"external\"\n") + kRoute,
+                 "'external' runs outside our hardware");
+  expect_refused(std::string("[router]\nroute_model = \"plain\"\n") + kRoute,
+                 "needs the chat and json_schema capabilities");
+  expect_refused(std::string("[router]\nroute_model = \"nobody\"\n") + kRoute,
+                 "no model named 'nobody'");
+  expect_refused(
+      "[router]\nroute_model = \"plain\"\n"
+      "[[routes]]\nname = \"none\"\ndescription = \"d\"\nto = [\"plain\"]\n",
+      "may not be named 'none'");
 }
 
 TEST(RoutingConfigTest, AnIntentTheClassifierDoesNotKnowFailsAtStart) {

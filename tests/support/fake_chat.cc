@@ -336,6 +336,41 @@ std::vector<std::string_view> pieces_of(std::string_view text, uint32_t size) {
   return pieces;
 }
 
+// The enum of response_format.json_schema.schema.properties.route; empty when there is none.
+std::vector<std::string_view> route_names(const json::object& request) {
+  std::vector<std::string_view> names;
+  const json::value* format = request.if_contains("response_format");
+  boost::system::error_code ec;
+  const json::value* values =
+      format != nullptr ? format->find_pointer("/json_schema/schema/properties/route/enum", ec)
+                        : nullptr;
+  if (values == nullptr || !values->is_array()) {
+    return names;
+  }
+  for (const json::value& name : values->get_array()) {
+    if (name.is_string()) {
+      names.push_back(name.get_string());
+    }
+  }
+  return names;
+}
+
+// What a route model answers: the first route named in the user's words, else the last.
+std::string picked_route(const json::object& request, const json::array& messages) {
+  const std::vector<std::string_view> names = route_names(request);
+  if (names.empty()) {
+    return "{}";
+  }
+  const std::string text = last_user_text(messages);
+  const std::vector<std::string_view> words = split_words(text);
+  for (const std::string_view name : names) {
+    if (std::find(words.begin(), words.end(), name) != words.end()) {
+      return json::serialize(json::object{{"route", name}});
+    }
+  }
+  return json::serialize(json::object{{"route", names.back()}});
+}
+
 }  // namespace
 
 Answer chat_answer(const json::object& request, const ChatContext& context) {
@@ -356,6 +391,13 @@ Answer chat_answer(const json::object& request, const ChatContext& context) {
   if (context.fault.echo) {
     echoed = last_user_text(messages->get_array());
     numbered_list = pieces_of(echoed, *context.fault.echo);
+    words = numbered_list;
+  }
+
+  std::string picked;
+  if (context.fault.pick_route) {
+    picked = picked_route(request, messages->get_array());
+    numbered_list = {picked};
     words = numbered_list;
   }
 

@@ -26,6 +26,9 @@
 //   echo-<n>           reply with the text of the last user message, streamed in pieces of
 //                      n bytes (never splitting a UTF-8 sequence), so that a test sees what
 //                      the upstream was sent come back split at arbitrary points
+//   pick-route         answer a request whose response_format schema is {"route": enum} as a
+//                      route model does: {"route": X}, X the first enum value that is a word
+//                      of the last user message, else the last enum value
 //   fail-first-<n>     the failures above apply to the first n requests naming this model;
 //                      later ones are answered normally ("error-500+fail-first-1")
 //

@@ -73,6 +73,10 @@ bool apply_part(std::string_view part, Fault& fault) {
     fault.no_done = true;
     return true;
   }
+  if (part == "pick-route") {
+    fault.pick_route = true;
+    return true;
+  }
   if (part == "context-length" || part == "content-policy") {
     fault.error = 400;
     fault.error_code =
@@ -121,6 +125,7 @@ Fault Fault::healthy() const {
   kept.tokens = tokens;
   kept.echo = echo;
   kept.chunk_delay_ms = chunk_delay_ms;
+  kept.pick_route = pick_route;
   return kept;
 }
 

@@ -1,0 +1,132 @@
+#include "api/route_chooser.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "api/routing.h"
+#include "providers/registry.h"
+
+namespace switchyard::api {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// {"route": NAME} is a dozen tokens or so; the schema's grammar also lets a model put a few
+// spaces and newlines between them, and the bound keeps a model that does from going on.
+constexpr std::int64_t kAnswerTokens = 96;
+
+std::vector<const config::RouteConfig*> described_routes(const config::Config& config,
+                                                         std::string_view alias) {
+  std::vector<const config::RouteConfig*> routes;
+  for (const config::RouteConfig& route : config.routes) {
+    if (route.alias == alias && !route.description.empty()) {
+      routes.push_back(&route);
+    }
+  }
+  return routes;
+}
+
+std::string instructions(const std::vector<const config::RouteConfig*>& routes) {
+  std::string text =
+      "Pick the route for the user's message. Each route is a name and the requests it is "
+      "for:\n";
+  for (const config::RouteConfig* route : routes) {
+    text += fmt::format("- {}: {}\n", route->name, route->description);
+  }
+  text += fmt::format(
+      "Reply with JSON {{\"route\": NAME}}, NAME being one of the route names above, or "
+      "\"{}\" when none of them fits.",
+      kNoRoute);
+  return text;
+}
+
+// {"route": one of the names or "none"}, and nothing else.
+json::object answer_format(const std::vector<const config::RouteConfig*>& routes) {
+  json::array names;
+  for (const config::RouteConfig* route : routes) {
+    names.emplace_back(route->name);
+  }
+  names.emplace_back(kNoRoute);
+  json::object route{{"type", "string"}, {"enum", std::move(names)}};
+  json::object schema{{"type", "object"},
+                      {"properties", json::object{{"route", std::move(route)}}},
+                      {"required", json::array{"route"}},
+                      {"additionalProperties", false}};
+  return {{"type", "json_schema"},
+          {"json_schema", json::object{{"name", "route"}, {"schema", std::move(schema)}}}};
+}
+
+json::object question(const config::ModelConfig& model,
+                      const std::vector<const config::RouteConfig*>& routes,
+                      std::string_view text) {
+  json::array messages{json::object{{"role", "system"}, {"content", instructions(routes)}},
+                       json::object{{"role", "user"}, {"content", text}}};
+  return {{"model", model.upstream_model},
+          {"messages", std::move(messages)},
+          {"response_format", answer_format(routes)},
+          {"temperature", 0},
+          {"max_tokens", kAnswerTokens}};
+}
+
+// The route the answer names, or why it names none.
+router::RouteChoice read_answer(const json::object& answer,
+                                const std::vector<const config::RouteConfig*>& routes) {
+  const auto* content = answer.if_contains("choices");
+  const json::value* message = nullptr;
+  if (content != nullptr && content->is_array() && !content->as_array().empty() &&
+      content->as_array()[0].is_object()) {
+    message = content->as_array()[0].as_object().if_contains("message");
+  }
+  const auto* text = message != nullptr && message->is_object()
+                         ? message->as_object().if_contains("content")
+                         : nullptr;
+  json::error_code ec;
+  const json::value parsed =
+      text != nullptr && text->is_string() ? json::parse(text->as_string(), ec) : json::value();
+  const auto* route = !ec && parsed.is_object() ? parsed.as_object().if_contains("route") : nullptr;
+  if (route == nullptr || !route->is_string()) {
+    return {.outcome = "unreadable answer"};
+  }
+  const std::string_view name = route->as_string();
+  const bool known = std::any_of(routes.begin(), routes.end(),
+                                 [&](const config::RouteConfig* r) { return r->name == name; });
+  if (!known) {
+    return {.outcome = name == kNoRoute ? std::string(kNoRoute) : "unknown route"};
+  }
+  return {.route = std::string(name), .outcome = std::string(name)};
+}
+
+router::RouteChoice failed(const providers::ProviderError& error) {
+  const bool timeout = error.kind == providers::ProviderError::Kind::kTimeout;
+  return {.outcome = timeout ? "timeout" : "route model failed"};
+}
+
+}  // namespace
+
+bool has_described_routes(const config::Config& config, std::string_view alias) {
+  return std::any_of(config.routes.begin(), config.routes.end(), [&](const auto& route) {
+    return route.alias == alias && !route.description.empty();
+  });
+}
+
+http::Awaitable<router::RouteChoice> choose_route(const ProxyContext& context,
+                                                  std::string_view alias, const json::object& body,
+                                                  std::string request_id) {
+  const auto started = Clock::now();
+  const auto routes = described_routes(context.config, alias);
+  const config::ModelConfig& model = *context.config.find_model(context.config.router.route_model);
+  providers::ProviderRequest request{
+      .body = question(model, routes, last_user_text(body)),
+      .request_id = std::move(request_id),
+      .deadline = started + context.config.router.route_model_timeout};
+  auto answer = co_await context.providers.find_for(model)->send(std::move(request));
+  router::RouteChoice choice = answer ? read_answer(answer->body, routes) : failed(answer.error());
+  choice.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  co_return choice;
+}
+
+}  // namespace switchyard::api
