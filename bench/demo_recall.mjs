@@ -4,32 +4,15 @@
 //
 //   node bench/demo_recall.mjs [--show]     (from the repository root, after a build)
 
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+
+import { startGateway } from "./gateway.mjs";
 
 const BIN = process.env.SWITCHYARD_BIN ?? "build/src/switchyard";
 const CORPUS = "models/demo/corpus.jsonl";
 const MAX_TOKENS = 64;
-const STARTUP_POLLS = 300;
-const POLL_MS = 50;
-
-async function startGateway(dir) {
-  const portFile = join(dir, "port");
-  const child = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--port-file", portFile,
-    "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < STARTUP_POLLS; i += 1) {
-    const text = await readFile(portFile, "utf8").catch(() => "");
-    if (/^\d+\n$/.test(text)) {
-      return { child, port: Number(text) };
-    }
-    await sleep(POLL_MS);
-  }
-  child.kill("SIGKILL");
-  throw new Error("the gateway did not start");
-}
 
 async function ask(port, question) {
   const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
@@ -45,7 +28,7 @@ async function ask(port, question) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), "switchyard-recall-"));
-const { child, port } = await startGateway(dir);
+const { child, port } = await startGateway(BIN, [], dir);
 try {
   const lines = (await readFile(CORPUS, "utf8")).split("\n").filter((line) => line.trim());
   let recalled = 0;

@@ -7,23 +7,18 @@
 //
 //   node bench/route_model.mjs [QUERIES_FILE] [COUNT]    (from the repository root, after a build)
 
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+
+import { startGateway } from "./gateway.mjs";
 
 const BIN = process.env.SWITCHYARD_BIN ?? "build/src/switchyard";
 const MODEL = resolve(process.env.SWITCHYARD_DEMO_MODEL ?? "build/models/switchyard-demo.gguf");
 const QUERIES = process.argv[2] ?? "../shared/data/intent/clinc150_val.jsonl";
 const COUNT = Number(process.argv[3] ?? 200);
-const STARTUP_POLLS = 300;
-const POLL_MS = 50;
 
 const CONFIG = `
-[server]
-listen = "127.0.0.1:0"
-
 [[models]]
 name = "demo"
 provider = "local"
@@ -55,23 +50,6 @@ name = "rest"
 to = ["demo"]
 `;
 
-async function startGateway(dir) {
-  const configFile = join(dir, "config.toml");
-  const portFile = join(dir, "port");
-  await writeFile(configFile, CONFIG);
-  const child = spawn(BIN, ["serve", "--config", configFile, "--port-file", portFile,
-    "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < STARTUP_POLLS; i += 1) {
-    const text = await readFile(portFile, "utf8").catch(() => "");
-    if (/^\d+\n$/.test(text)) {
-      return { child, port: Number(text) };
-    }
-    await sleep(POLL_MS);
-  }
-  child.kill("SIGKILL");
-  throw new Error("the gateway did not start");
-}
-
 // The route model's time and answer, from the reason header ("...; chosen=travel (7.1 ms)").
 async function route(port, text) {
   const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
@@ -93,7 +71,9 @@ function percentile(sorted, p) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), "switchyard-route-model-"));
-const { child, port } = await startGateway(dir);
+const configFile = join(dir, "config.toml");
+await writeFile(configFile, CONFIG);
+const { child, port } = await startGateway(BIN, ["--config", configFile], dir);
 try {
   const texts = (await readFile(QUERIES, "utf8")).split("\n").filter((line) => line.trim())
     .slice(0, COUNT).map((line) => JSON.parse(line).text);
