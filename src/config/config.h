@@ -97,6 +97,11 @@ struct LocalModelOptions {
   std::uint32_t threads = 0;       // 0: one per core
   std::uint32_t batch_size = 512;  // tokens per decode step, shared by all sequences
   std::uint32_t max_queue = 64;    // requests waiting for a free sequence before 503
+  // A sequence keeps its last prompt's KV cache, and a request that starts with the same tokens
+  // (a shared system prompt, the earlier turns of a conversation) is given that sequence and
+  // decodes only the rest. Off: every prompt is decoded whole, for answers that depend only on
+  // the request (reuse may change the last bits of the logits).
+  bool prompt_cache = true;
   std::vector<LoraAdapterConfig> adapters;
 };
 

@@ -180,7 +180,8 @@ void read_local_options(TableReader& reader, ModelConfig& model) {
   auto& local = model.local;
   const auto path = reader.string("path");
   if (!model.is_local()) {
-    for (const char* key : {"path", "parallel", "threads", "batch_size", "max_queue", "adapters"}) {
+    for (const char* key :
+         {"path", "parallel", "threads", "batch_size", "max_queue", "prompt_cache", "adapters"}) {
       if (reader.table().contains(key)) {
         reader.find(key);
         reader.error(key, "only applies to models with provider = \"local\"");
@@ -199,6 +200,7 @@ void read_local_options(TableReader& reader, ModelConfig& model) {
   }
   reader.read_count("batch_size", local.batch_size, 8);
   reader.read_count("max_queue", local.max_queue, 0);
+  reader.read_bool("prompt_cache", local.prompt_cache);
   read_table_array(reader, "adapters", local.adapters, reader.env(),
                    [](TableReader& r, LoraAdapterConfig& a) {
                      a.name = r.required_string("name");

@@ -83,10 +83,15 @@ struct LocalEngine::Slot {
   SamplerPtr sampler;
   std::unique_ptr<TextStream> text;
   std::size_t prompt_done = 0;  // prompt tokens already decoded
+  std::size_t reused = 0;       // of them, those the sequence held from its last request
   llama_pos position = 0;       // position of the next token to decode
   Token next_token = 0;         // sampled, not yet decoded
   std::int32_t generated = 0;
   std::vector<TokenLogprob> logprobs;  // of tokens whose text is still held back
+  // The prompt tokens whose KV the sequence still holds from its last request, and the
+  // adapter they were decoded under.
+  std::vector<Token> cached;
+  std::int32_t cached_adapter = -1;
 };
 
 Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
@@ -264,30 +269,75 @@ void LocalEngine::run() {
   }
 }
 
-// Moves queued requests into free slots. REQUIRES: mutex_ held.
+// Moves queued requests into free slots, each into the one whose cached prompt it shares the
+// longest start with. REQUIRES: mutex_ held.
 void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
-  for (auto& slot : slots_) {
-    if (queue_.empty()) {
+  while (!queue_.empty()) {
+    Slot* slot = free_slot_for(queue_.front().request);
+    if (slot == nullptr) {
       return;
-    }
-    if (slot->busy()) {
-      continue;
     }
     Pending pending = std::move(queue_.front());
     queue_.pop_front();
     if (pending.handle->cancelled()) {
       continue;
     }
+    const std::size_t reused = reuse_prefix(*slot, pending.request);
     slot->sampler = std::move(pending.sampler);
     slot->text = std::make_unique<TextStream>(pending.request.stop);
     slot->request = std::move(pending.request);
     slot->sink = std::move(pending.sink);
     slot->handle = std::move(pending.handle);
-    slot->prompt_done = 0;
+    slot->prompt_done = reused;
+    slot->reused = reused;
     slot->logprobs.clear();
-    slot->position = 0;
+    slot->position = static_cast<llama_pos>(reused);
     slot->generated = 0;
   }
+}
+
+// How many leading tokens of `request`'s prompt `slot` holds already decoded, under the same
+// adapter. The last prompt token is always decoded again: its logits pick the first token.
+std::size_t LocalEngine::shared_prefix(const Slot& slot, const GenerationRequest& request) const {
+  if (!model_.local.prompt_cache || slot.cached_adapter != request.adapter) {
+    return 0;
+  }
+  const auto& prompt = request.prompt;
+  const std::size_t limit = std::min(slot.cached.size(), prompt.size() - 1);
+  return static_cast<std::size_t>(std::mismatch(prompt.begin(),
+                                                prompt.begin() + static_cast<std::ptrdiff_t>(limit),
+                                                slot.cached.begin())
+                                      .first -
+                                  prompt.begin());
+}
+
+LocalEngine::Slot* LocalEngine::free_slot_for(const GenerationRequest& request) {
+  Slot* best = nullptr;
+  std::size_t best_shared = 0;
+  for (auto& slot : slots_) {
+    if (slot->busy()) {
+      continue;
+    }
+    const std::size_t shared = shared_prefix(*slot, request);
+    if (best == nullptr || shared > best_shared) {
+      best = slot.get();
+      best_shared = shared;
+    }
+  }
+  return best;
+}
+
+// Drops what the slot holds beyond the prompt's shared start; returns that start's length.
+std::size_t LocalEngine::reuse_prefix(Slot& slot, const GenerationRequest& request) {
+  std::size_t shared = shared_prefix(slot, request);
+  llama_memory_t memory = llama_get_memory(context_);
+  // A model whose memory cannot be cut part way (a recurrent one) starts over.
+  if (!llama_memory_seq_rm(memory, slot.seq, static_cast<llama_pos>(shared), -1)) {
+    llama_memory_seq_rm(memory, slot.seq, -1, -1);
+    shared = 0;
+  }
+  slot.cached.clear();
+  return shared;
 }
 
 void LocalEngine::step() {
@@ -338,7 +388,7 @@ void LocalEngine::step() {
       for (auto& slot : slots_) {
         if (in_step(*slot)) {
           slot->sink({.kind = GenerationEvent::Kind::kError, .text = "local inference failed"});
-          release(*slot);
+          release(*slot, /*keep_prompt=*/false);
         }
       }
     } else {
@@ -384,12 +434,25 @@ void LocalEngine::finish(Slot& slot, std::string reason) {
   slot.sink({.kind = GenerationEvent::Kind::kDone,
              .finish_reason = std::move(reason),
              .prompt_tokens = static_cast<std::int32_t>(slot.request.prompt.size()),
-             .completion_tokens = slot.generated});
+             .completion_tokens = slot.generated,
+             .cached_tokens = static_cast<std::int32_t>(slot.reused)});
   release(slot);
 }
 
-void LocalEngine::release(Slot& slot) {
-  llama_memory_seq_rm(llama_get_memory(context_), slot.seq, -1, -1);
+void LocalEngine::release(Slot& slot, bool keep_prompt) {
+  llama_memory_t memory = llama_get_memory(context_);
+  // What of the prompt was decoded stays for the next request to share; generated tokens go.
+  const std::size_t kept = keep_prompt && model_.local.prompt_cache
+                               ? std::min(slot.prompt_done, slot.request.prompt.size())
+                               : 0;
+  if (kept == 0 || !llama_memory_seq_rm(memory, slot.seq, static_cast<llama_pos>(kept), -1)) {
+    llama_memory_seq_rm(memory, slot.seq, -1, -1);
+    slot.cached.clear();
+  } else {
+    slot.cached.assign(slot.request.prompt.begin(),
+                       slot.request.prompt.begin() + static_cast<std::ptrdiff_t>(kept));
+    slot.cached_adapter = slot.request.adapter;
+  }
   slot.sink = nullptr;
   slot.handle.reset();
   slot.sampler.reset();

@@ -3,7 +3,9 @@
 // One scheduler thread per model owns the llama context. Each step it builds one llama_batch
 // holding the next token of every generating sequence plus chunks of waiting prompts, decodes
 // it, and samples one token for every sequence whose logits came out. New requests join
-// between steps, so concurrent requests share each forward pass.
+// between steps, so concurrent requests share each forward pass. A finished sequence keeps its
+// prompt's KV cache, and a new request goes to the free sequence it shares the longest start
+// with, decoding only the rest (LocalModelOptions::prompt_cache).
 //
 // Thread-safety: submit(), tokenize() and format_chat() may be called from any thread.
 // Events of a generation are delivered on the scheduler thread through its Sink, which must
@@ -66,6 +68,7 @@ struct GenerationEvent {
   std::string finish_reason;  // kDone: "stop" or "length"
   std::int32_t prompt_tokens = 0;
   std::int32_t completion_tokens = 0;
+  std::int32_t cached_tokens = 0;  // kDone: prompt tokens not decoded again (prompt_cache)
   // kText: the tokens behind this text, when the request asked for log-probabilities.
   std::vector<TokenLogprob> logprobs;
 };
@@ -129,7 +132,11 @@ class LocalEngine {
   void step();
   void sample(Slot& slot, std::int32_t batch_index);
   void finish(Slot& slot, std::string reason);
-  void release(Slot& slot);
+  // Frees the slot. `keep_prompt`: its decoded prompt stays cached for a later request.
+  void release(Slot& slot, bool keep_prompt = true);
+  std::size_t shared_prefix(const Slot& slot, const GenerationRequest& request) const;
+  Slot* free_slot_for(const GenerationRequest& request);
+  std::size_t reuse_prefix(Slot& slot, const GenerationRequest& request);
   std::size_t active_slots() const;
 
   const config::ModelConfig& model_;

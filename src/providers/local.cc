@@ -262,6 +262,8 @@ json::object usage_object(const GenerationEvent& done) {
   usage["prompt_tokens"] = done.prompt_tokens;
   usage["completion_tokens"] = done.completion_tokens;
   usage["total_tokens"] = done.prompt_tokens + done.completion_tokens;
+  // OpenAI's field for prompt tokens served from a cache: here, those a sequence still held.
+  usage["prompt_tokens_details"] = json::object{{"cached_tokens", done.cached_tokens}};
   return usage;
 }
 

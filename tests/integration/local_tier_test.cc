@@ -300,6 +300,31 @@ to = ["tiny"]
   }
 }
 
+// A request that starts like the last one decoded only what differs, and answers as if it had
+// decoded all of it.
+TEST(LocalTierTest, APromptThatSharesItsStartIsServedFromTheCache) {
+  const std::string system(400, 'x');
+  auto body = [&](const std::string& question) {
+    return R"({"model":"tiny","max_tokens":8,"temperature":0,"messages":[{"role":"system","content":")" +
+           system + R"("},{"role":"user","content":")" + question + R"("}]})";
+  };
+  auto cached = [](const json::object& answer) {
+    return answer.at("usage").at("prompt_tokens_details").at("cached_tokens").as_int64();
+  };
+  GatewayUnderTest cache_on(local_config("parallel = 2\n", 512));
+  GatewayUnderTest cache_off(local_config("parallel = 2\nprompt_cache = false\n", 512));
+  EXPECT_EQ(cached(complete(cache_on.port(), body("first question"))), 0);
+  for (const char* question : {"second question", "a third one", "second question"}) {
+    const auto warm = complete(cache_on.port(), body(question));
+    const auto cold = complete(cache_off.port(), body(question));
+    const auto prompt = warm.at("usage").at("prompt_tokens").as_int64();
+    EXPECT_GT(cached(warm), prompt / 2) << question;
+    EXPECT_LT(cached(warm), prompt);
+    EXPECT_EQ(cached(cold), 0);
+    EXPECT_EQ(content_of(warm), content_of(cold)) << question;
+  }
+}
+
 TEST(LocalTierTest, JsonObjectModeGivesAnObject) {
   GatewayUnderTest gateway(local_config("", 512));
   const auto answer =
