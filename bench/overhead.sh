@@ -79,11 +79,14 @@ declare -A PACED_ACHIEVED=() PACED_P50=() PACED_P99=() PACED_ERRORS=()
 declare -a STARTED_PIDS=()
 PACED_TOOL=""
 START_CPU_BUSY=""
-START_MACHINE_TICKS=0 START_OWN_TICKS=0 START_SECONDS=0 OTHER_CPU_PERCENT=""
+START_MACHINE_TICKS=0 START_OWN_TICKS=0 START_WALL_S=0 OTHER_CPU_PERCENT=""
 TMP=""
 UPSTREAM_ADDR="" # host:port of the fake upstream
 UPSTREAM_BASE="" # its OpenAI base URL, http://host:port/v1
 SWITCHYARD_PID="" NGINX_PID="" PORTKEY_PID=""
+
+# shellcheck source=bench/common.sh
+source "$BENCH_DIR/common.sh"
 
 log() { printf '[overhead] %s\n' "$*" >&2; }
 die() {
@@ -95,19 +98,7 @@ die() {
 
 # Installs whatever tool is missing from Debian's archive.
 ensure_tools() {
-  local -a missing=()
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v nginx >/dev/null || missing+=(nginx-light)
-  command -v node >/dev/null || missing+=(nodejs)
-  command -v npm >/dev/null || missing+=(npm)
-  command -v curl >/dev/null || missing+=(curl)
-  command -v pgrep >/dev/null || missing+=(procps)
-  ((${#missing[@]} == 0)) && return 0
-
-  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; run: apt-get install -y ${missing[*]}"
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  ensure_commands wrk:wrk nginx:nginx-light node:nodejs npm:npm curl:curl pgrep:procps
 }
 
 # Installs the pinned Portkey gateway into bench/node_modules from the lock
@@ -125,17 +116,6 @@ ensure_portkey() {
   (cd "$BENCH_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   [[ -f $PORTKEY_ENTRY ]] || die "npm ci did not install $PORTKEY_ENTRY"
   (cd "$BENCH_DIR" && sha256sum package-lock.json >"$stamp")
-}
-
-# Builds the gateway and the fake upstream if either binary is missing.
-ensure_switchyard() {
-  [[ -x $SWITCHYARD_BIN && -x $FAKE_UPSTREAM_BIN ]] && return 0
-
-  log "building switchyard and fake-upstream (Release) in build/"
-  cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build" -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$REPO_ROOT/build" -j2 --target switchyard fake-upstream
-  [[ -x $SWITCHYARD_BIN ]] || die "no gateway binary at $SWITCHYARD_BIN"
-  [[ -x $FAKE_UPSTREAM_BIN ]] || die "no fake upstream binary at $FAKE_UPSTREAM_BIN"
 }
 
 # Picks how to hold a fixed rate: a wrk that can (wrk2, or a wrk with
@@ -170,84 +150,16 @@ check_quiet_machine() {
   fi
 }
 
-# User CPU time of the whole machine so far, in clock ticks.
-machine_user_ticks() { awk '$1 == "cpu" { print $2 + $3 }' /proc/stat; }
-
-# User CPU time of a process (field 14 of stat) plus that of its children
-# it has waited for (field 16), in clock ticks. As in proxy_cpu_ticks, the
-# count starts after the ") " that ends the name.
-process_user_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $14 }'; }
-
-# Marks the start of the window in which other processes' CPU use is counted.
-start_interference_count() {
-  START_MACHINE_TICKS=$(machine_user_ticks)
-  START_OWN_TICKS=$(process_user_ticks $$)
-  START_SECONDS=$SECONDS
-}
-
-# Works out how much user CPU processes other than this benchmark's took
-# while it ran: the machine's total less this script's finished children
-# (wrk, curl) and the servers it still runs. Compiles and test runs are
-# mostly user time, so this catches them; kernel time is left out because
-# loopback traffic is partly booked to no process at all.
-finish_interference_count() {
-  local own pid
-  own=$(($(process_user_ticks $$) - START_OWN_TICKS))
-  for pid in "${STARTED_PIDS[@]}" $(pgrep -P "$NGINX_PID"); do
-    own=$((own + $(process_user_ticks "$pid")))
-  done
-  local other=$(($(machine_user_ticks) - START_MACHINE_TICKS - own))
-  ((other < 0)) && other=0
-  local capacity=$(((SECONDS - START_SECONDS) * $(nproc) * CLOCK_TICKS))
-  OTHER_CPU_PERCENT=$(calc '%.1f' "100 * $other / ($capacity > 0 ? $capacity : 1)")
-  if awk "BEGIN { exit !($OTHER_CPU_PERCENT > $OTHER_CPU_PERCENT_WARN) }"; then
-    log "warning: other processes used ${OTHER_CPU_PERCENT}% of the CPUs during the run"
-  fi
-}
-
 # --- processes ----------------------------------------------------------
 
-# Stops every process started here: TERM first so each can drain, then KILL.
+# Stops every process started here, and removes or keeps the temporary folder.
 cleanup() {
-  local pid
-  for pid in "${STARTED_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${STARTED_PIDS[@]}"; do
-    wait_for_exit "$pid" || kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_started
   if [[ -n $TMP && $KEEP_TMP != 1 ]]; then
     rm -rf "$TMP"
   elif [[ -n $TMP ]]; then
     log "kept configs and logs in $TMP"
   fi
-}
-
-# Waits up to 5 s for a process to end; fails if it is still there.
-wait_for_exit() {
-  local pid=$1 i
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# Runs a command until it succeeds, failing early if the process it is
-# waiting on has died. Usage: wait_until PID WHAT LOGFILE COMMAND...
-wait_until() {
-  local pid=$1 what=$2 logfile=$3 i
-  shift 3
-  for ((i = 0; i < START_TIMEOUT_S * 10; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$logfile" >&2 || true
-      die "$what exited before it was ready (log: $logfile)"
-    fi
-    sleep 0.1
-  done
-  tail -n 20 "$logfile" >&2 || true
-  die "$what was not ready after ${START_TIMEOUT_S}s (log: $logfile)"
 }
 
 # Prints a loopback port that is free now. Another process could take it
@@ -576,11 +488,8 @@ measure_paced() {
 # --- report -------------------------------------------------------------
 
 # Arithmetic the shell cannot do: awk evaluates the expression and formats it.
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 us_to_ms() { calc '%.3f' "$1 / 1000"; }
 added_ms() { calc '%+.3f' "($1 - $2) / 1000"; }
-kb_to_mb() { calc '%.1f' "$1 / 1024"; }
-met() { awk "BEGIN { exit !($1) }" && echo met || echo "not met"; }
 
 machine_summary() {
   local cpu mem
@@ -752,7 +661,9 @@ main() {
 
   measure_throughput
   measure_paced
-  finish_interference_count
+  local -a nginx_workers
+  mapfile -t nginx_workers < <(pgrep -P "$NGINX_PID" || true)
+  finish_interference_count "${nginx_workers[@]}"
 
   local report
   report=$(render_report)

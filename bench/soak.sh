@@ -73,16 +73,14 @@ IDLE_FDS="" WARM_FDS="" END_FDS="" WARM_THREADS="" END_THREADS=""
 WARM_TICKS=0 WARM_USER_TICKS=0 MEASURED_TICKS=0 MEASURED_USER_TICKS=0
 START_MACHINE_TICKS=0 START_OWN_TICKS=0 START_WALL_S=0 OTHER_CPU_PERCENT=""
 
+# shellcheck source=bench/common.sh
+source "$BENCH_DIR/common.sh"
+
 log() { printf '[soak] %s\n' "$*" >&2; }
 die() {
   log "error: $*"
   exit 1
 }
-
-# Arithmetic the shell cannot do: awk evaluates the expression and formats it.
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-kb_to_mb() { calc '%.1f' "$1 / 1024"; }
-met() { awk "BEGIN { exit !($1) }" && echo met || echo "not met"; }
 
 # --- setup --------------------------------------------------------------
 
@@ -101,74 +99,23 @@ check_knobs() {
 
 # Installs whatever tool is missing from Debian's archive.
 ensure_tools() {
-  local -a missing=()
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v curl >/dev/null || missing+=(curl)
-  ((${#missing[@]} == 0)) && return 0
-
-  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; run: apt-get install -y ${missing[*]}"
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-}
-
-# Builds the gateway and the fake upstream if either binary is missing.
-ensure_switchyard() {
-  [[ -x $SWITCHYARD_BIN && -x $FAKE_UPSTREAM_BIN ]] && return 0
-
-  log "building switchyard and fake-upstream (Release) in build/"
-  cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build" -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$REPO_ROOT/build" -j2 --target switchyard fake-upstream
-  [[ -x $SWITCHYARD_BIN ]] || die "no gateway binary at $SWITCHYARD_BIN"
-  [[ -x $FAKE_UPSTREAM_BIN ]] || die "no fake upstream binary at $FAKE_UPSTREAM_BIN"
+  ensure_commands wrk:wrk curl:curl
 }
 
 # --- processes ----------------------------------------------------------
 
-# Stops every process started here: TERM first so each can drain, then KILL.
+# Stops the running wrk and every process started here, and removes or keeps the temporary
+# folder.
 cleanup() {
-  local pid
   if [[ -n $WRK_PID ]]; then
     kill -TERM "$WRK_PID" 2>/dev/null || true
   fi
-  for pid in "${STARTED_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${STARTED_PIDS[@]}"; do
-    wait_for_exit "$pid" || kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_started
   if [[ -n $TMP && $KEEP_TMP != 1 ]]; then
     rm -rf "$TMP"
   elif [[ -n $TMP ]]; then
     log "kept the config and logs in $TMP"
   fi
-}
-
-# Waits up to 5 s for a process to end; fails if it is still there.
-wait_for_exit() {
-  local pid=$1 i
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# Runs a command until it succeeds, failing early if the process it is
-# waiting on has died. Usage: wait_until PID WHAT LOGFILE COMMAND...
-wait_until() {
-  local pid=$1 what=$2 logfile=$3 i
-  shift 3
-  for ((i = 0; i < START_TIMEOUT_S * 10; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$logfile" >&2 || true
-      die "$what exited before it was ready (log: $logfile)"
-    fi
-    sleep 0.1
-  done
-  tail -n 20 "$logfile" >&2 || true
-  die "$what was not ready after ${START_TIMEOUT_S}s (log: $logfile)"
 }
 
 start_upstream() {
@@ -323,9 +270,6 @@ status_field() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 user_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 }'; }
 
-# User time of a process and of the children it has waited for.
-own_user_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $14 }'; }
-machine_user_ticks() { awk '$1 == "cpu" { print $2 + $3 }' /proc/stat; }
 
 open_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
@@ -370,31 +314,6 @@ parse_results() {
   if grep -q '^soak-sample' "$out"; then
     log "failing answers (the first of each kind per wrk thread):"
     grep '^soak-sample' "$out" >&2
-  fi
-}
-
-# Marks the start of the window in which other processes' CPU use is counted.
-start_interference_count() {
-  START_MACHINE_TICKS=$(machine_user_ticks)
-  START_OWN_TICKS=$(own_user_ticks $$)
-  START_WALL_S=$SECONDS
-}
-
-# How much user CPU processes other than this benchmark's took while it ran:
-# the machine's total less this script's finished children (wrk, curl, awk)
-# and the two servers.
-finish_interference_count() {
-  local own pid
-  own=$(($(own_user_ticks $$) - START_OWN_TICKS))
-  for pid in "${STARTED_PIDS[@]}"; do
-    [[ -r /proc/$pid/stat ]] && own=$((own + $(own_user_ticks "$pid")))
-  done
-  local other=$(($(machine_user_ticks) - START_MACHINE_TICKS - own))
-  ((other < 0)) && other=0
-  local capacity=$(((SECONDS - START_WALL_S) * $(nproc) * CLOCK_TICKS))
-  OTHER_CPU_PERCENT=$(calc '%.1f' "100 * $other / ($capacity > 0 ? $capacity : 1)")
-  if awk "BEGIN { exit !($OTHER_CPU_PERCENT > $OTHER_CPU_PERCENT_WARN) }"; then
-    log "warning: other processes used ${OTHER_CPU_PERCENT}% of the CPUs during the run"
   fi
 }
 
@@ -639,6 +558,7 @@ main() {
   start_interference_count
   run_soak
   check_still_healthy
+  # shellcheck disable=SC2119 # the gateway and the upstream are all there is to count
   finish_interference_count
 
   analyse_memory
