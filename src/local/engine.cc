@@ -92,6 +92,7 @@ struct LocalEngine::Slot {
   // adapter they were decoded under.
   std::vector<Token> cached;
   std::int32_t cached_adapter = -1;
+  std::uint64_t last_used = 0;  // when it was last given a request; 0: never
 };
 
 Result<std::shared_ptr<LocalEngine>, std::string> LocalEngine::load(
@@ -290,6 +291,7 @@ void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
     slot->handle = std::move(pending.handle);
     slot->prompt_done = reused;
     slot->reused = reused;
+    slot->last_used = ++uses_;
     slot->logprobs.clear();
     slot->position = static_cast<llama_pos>(reused);
     slot->generated = 0;
@@ -311,20 +313,26 @@ std::size_t LocalEngine::shared_prefix(const Slot& slot, const GenerationRequest
                                   prompt.begin());
 }
 
+// The free slot whose cache covers at least half of the request's prompt, the most of it if
+// several do; otherwise the one used longest ago, so that a prompt that shares little (the
+// start of a chat template, say) does not evict a cache that others share.
 LocalEngine::Slot* LocalEngine::free_slot_for(const GenerationRequest& request) {
-  Slot* best = nullptr;
-  std::size_t best_shared = 0;
+  Slot* closest = nullptr;
+  Slot* stalest = nullptr;
+  std::size_t most_shared = 0;
   for (auto& slot : slots_) {
     if (slot->busy()) {
       continue;
     }
-    const std::size_t shared = shared_prefix(*slot, request);
-    if (best == nullptr || shared > best_shared) {
-      best = slot.get();
-      best_shared = shared;
+    if (const std::size_t shared = shared_prefix(*slot, request); shared > most_shared) {
+      closest = slot.get();
+      most_shared = shared;
+    }
+    if (stalest == nullptr || slot->last_used < stalest->last_used) {
+      stalest = slot.get();
     }
   }
-  return best;
+  return closest != nullptr && 2 * most_shared >= request.prompt.size() ? closest : stalest;
 }
 
 // Drops what the slot holds beyond the prompt's shared start; returns that start's length.

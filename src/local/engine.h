@@ -151,6 +151,7 @@ class LocalEngine {
   // steps rotate between the groups that have work.
   std::vector<llama_adapter_lora*> adapters_;
   std::int32_t active_adapter_ = -1;
+  std::uint64_t uses_ = 0;  // requests given a slot so far; orders the slots by last use
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
