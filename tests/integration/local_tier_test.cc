@@ -300,8 +300,8 @@ to = ["tiny"]
   }
 }
 
-// A request that starts like the last one decoded only what differs, and answers as if it had
-// decoded all of it.
+// A request that starts like an earlier one decodes only what differs, and answers as if it
+// had decoded all of it.
 TEST(LocalTierTest, APromptThatSharesItsStartIsServedFromTheCache) {
   const std::string system(400, 'x');
   auto body = [&](const std::string& question) {
@@ -315,6 +315,8 @@ TEST(LocalTierTest, APromptThatSharesItsStartIsServedFromTheCache) {
   GatewayUnderTest cache_off(local_config("parallel = 2\nprompt_cache = false\n", 512));
   EXPECT_EQ(cached(complete(cache_on.port(), body("first question"))), 0);
   for (const char* question : {"second question", "a third one", "second question"}) {
+    // A request that shares nothing takes the other sequence and leaves the cache alone.
+    complete(cache_on.port(), request("something else", R"(,"max_tokens":2)"));
     const auto warm = complete(cache_on.port(), body(question));
     const auto cold = complete(cache_off.port(), body(question));
     const auto prompt = warm.at("usage").at("prompt_tokens").as_int64();
