@@ -2,8 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
 #include <fmt/format.h>
 
 #include "api/routing.h"
@@ -13,7 +19,9 @@ namespace switchyard::api {
 namespace {
 
 namespace json = boost::json;
+namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
+using Answer = Result<providers::ProviderResponse, providers::ProviderError>;
 
 // {"route": NAME} is a dozen tokens or so; the schema's grammar also lets a model put a few
 // spaces and newlines between them, and the bound keeps a model that does from going on.
@@ -105,6 +113,31 @@ router::RouteChoice failed(const providers::ProviderError& error) {
   return {.outcome = timeout ? "timeout" : "route model failed"};
 }
 
+// The provider's answer, or a timeout once `deadline` passes: the request is then cancelled
+// (which ends a local generation), since not every provider keeps to a request's deadline.
+http::Awaitable<Answer> send_by(providers::Provider& provider, providers::ProviderRequest request,
+                                Clock::time_point deadline) {
+  using namespace net::experimental::awaitable_operators;
+  using Kind = providers::ProviderError::Kind;
+  net::steady_timer timer(co_await net::this_coro::executor, deadline);
+  auto race = provider.send(std::move(request)) || timer.async_wait(net::use_awaitable);
+  std::optional<Answer> answer;
+  providers::ProviderError error{.kind = Kind::kTimeout,
+                                 .message = "the route model did not answer in time"};
+  try {
+    auto outcome = co_await std::move(race);
+    if (outcome.index() == 0) {
+      answer = std::move(std::get<0>(outcome));
+    }
+  } catch (const boost::system::system_error& thrown) {
+    error = {.kind = Kind::kUnavailable, .message = thrown.what()};
+  }
+  if (answer) {
+    co_return std::move(*answer);
+  }
+  co_return fail(std::move(error));
+}
+
 }  // namespace
 
 bool has_described_routes(const config::Config& config, std::string_view alias) {
@@ -117,13 +150,13 @@ http::Awaitable<router::RouteChoice> choose_route(const ProxyContext& context,
                                                   std::string_view alias, const json::object& body,
                                                   std::string request_id) {
   const auto started = Clock::now();
+  const auto deadline = started + context.config.router.route_model_timeout;
   const auto routes = described_routes(context.config, alias);
   const config::ModelConfig& model = *context.config.find_model(context.config.router.route_model);
-  providers::ProviderRequest request{
-      .body = question(model, routes, last_user_text(body)),
-      .request_id = std::move(request_id),
-      .deadline = started + context.config.router.route_model_timeout};
-  auto answer = co_await context.providers.find_for(model)->send(std::move(request));
+  providers::ProviderRequest request{.body = question(model, routes, last_user_text(body)),
+                                     .request_id = std::move(request_id),
+                                     .deadline = deadline};
+  auto answer = co_await send_by(*context.providers.find_for(model), std::move(request), deadline);
   router::RouteChoice choice = answer ? read_answer(answer->body, routes) : failed(answer.error());
   choice.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   co_return choice;

@@ -300,6 +300,36 @@ to = ["tiny"]
   }
 }
 
+// A local route model that cannot answer within its timeout is cancelled, the request goes on
+// to the routes without descriptions, and the model is free for the next request.
+TEST(LocalTierTest, ALocalRouteModelPastItsTimeoutIsCancelled) {
+  GatewayUnderTest gateway(local_config(R"(
+[router]
+route_model = "tiny"
+route_model_timeout_ms = 1
+
+[[routes]]
+name = "billing"
+description = "charges and refunds"
+to = ["tiny"]
+
+[[routes]]
+name = "rest"
+to = ["tiny"]
+)",
+                                        512));
+  for (int i = 0; i < 3; ++i) {
+    const auto response = post_json(
+        gateway.port(), "/v1/chat/completions",
+        R"({"model":"auto","max_tokens":2,"messages":[{"role":"user","content":"refund me"}]})");
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.header("x-switchyard-route"), "rest");
+    EXPECT_NE(response.header("x-switchyard-route-reason").find("chosen=timeout"),
+              std::string::npos)
+        << response.header("x-switchyard-route-reason");
+  }
+}
+
 // A request that starts like an earlier one decodes only what differs, and answers as if it
 // had decoded all of it.
 TEST(LocalTierTest, APromptThatSharesItsStartIsServedFromTheCache) {
