@@ -72,6 +72,9 @@ path = "$WORK/model.gguf"
 context_length = $CONTEXT
 parallel = $PARALLEL
 threads = $THREADS
+# As llama-server is sent cache_prompt: false: the comparison is of the serving path, not of
+# the two caches.
+prompt_cache = false
 TOML
   "$SWITCHYARD_BIN" serve --config "$WORK/switchyard.toml" --listen 127.0.0.1:0 \
     --port-file "$WORK/switchyard.port" 2>"$WORK/switchyard.log" &
