@@ -140,9 +140,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("x-switchyard-model", model.name);
   add_explanation(header, relay.explanation);
-  if (!co_await exchange.start_stream(std::move(header))) {
-    co_return "client_gone";
-  }
+  exchange.start_stream(std::move(header));
   std::string outgoing;
   while (true) {
     auto chunk = co_await stream.next();
@@ -150,16 +148,14 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
       const ApiError error = from_provider_error(chunk.error(), model.provider);
       outgoing += held_text_event(relay, usage);
       outgoing += http::encode_sse_data(http::error_body(error));
-      co_await exchange.write_chunk(outgoing);
-      co_await exchange.finish_stream();
+      co_await exchange.finish_stream(outgoing);
       co_return "stream_failed";
     }
     if (!chunk->has_value()) {
       relay.on_complete();
       outgoing += held_text_event(relay, usage);
       outgoing += kDone;
-      co_await exchange.write_chunk(outgoing);
-      const bool finished = co_await exchange.finish_stream();
+      const bool finished = co_await exchange.finish_stream(outgoing);
       co_return finished ? "ok" : "client_gone";
     }
     ++relayed;

@@ -1,10 +1,13 @@
 #include "http/session.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/error.hpp>
+#include <fmt/format.h>
 
 #include "common/log.h"
 #include "common/request_id.h"
@@ -16,6 +19,14 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// Frames one chunk of a chunked body: its size in hex, the data, and the CRLFs around it.
+void append_chunk(std::string& out, std::string_view data) {
+  fmt::format_to(std::back_inserter(out), "{:x}\r\n", data.size());
+  out.append(data);
+  out.append("\r\n");
+}
 
 // Closing a connection is how a stream, a timeout or a drain ends; the errors that follow
 // from it are expected and not worth a log line.
@@ -283,18 +294,24 @@ Awaitable<bool> Exchange::respond(Response response) {
   co_return !ec;
 }
 
-Awaitable<bool> Exchange::start_stream(bhttp::response_header<> header) {
+void Exchange::start_stream(bhttp::response_header<> header) {
   responded_ = true;
   header.set(kRequestIdHeader, request_id_);
   bhttp::response<bhttp::empty_body> response{std::move(header)};
   response.keep_alive(session_.keep_alive_after(request_));
   response.chunked(true);
+  // Only the header is serialized, into wire_, where the first write finds it.
   bhttp::response_serializer<bhttp::empty_body> serializer{response};
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await bhttp::async_write_header(session_.stream_, serializer, kUseTuple);
-  session_.stream_.expires_never();
-  client_gone_ = client_gone_ || static_cast<bool>(ec);
-  co_return !ec;
+  serializer.split(true);
+  beast::error_code ec;
+  while (!serializer.is_header_done()) {
+    serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
+      for (const net::const_buffer buffer : beast::buffers_range_ref(buffers)) {
+        wire_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
 }
 
 Awaitable<bool> Exchange::write_chunk(std::string_view data) {
@@ -304,23 +321,27 @@ Awaitable<bool> Exchange::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return true;  // a zero-length chunk would end the stream
   }
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await net::async_write(
-      session_.stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), kUseTuple);
-  session_.stream_.expires_never();
-  client_gone_ = static_cast<bool>(ec);
-  co_return !ec;
+  append_chunk(wire_, data);
+  co_return co_await write_stream_bytes();
 }
 
-Awaitable<bool> Exchange::finish_stream() {
+Awaitable<bool> Exchange::finish_stream(std::string_view last) {
   if (client_gone_) {
     co_return false;
   }
+  if (!last.empty()) {
+    append_chunk(wire_, last);
+  }
+  wire_.append(kLastChunk);
   session_.end_in_flight();
+  co_return co_await write_stream_bytes();
+}
+
+Awaitable<bool> Exchange::write_stream_bytes() {
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] =
-      co_await net::async_write(session_.stream_, bhttp::make_chunk_last(), kUseTuple);
+  auto [ec, bytes] = co_await net::async_write(session_.stream_, net::buffer(wire_), kUseTuple);
   session_.stream_.expires_never();
+  wire_.clear();
   client_gone_ = static_cast<bool>(ec);
   co_return !ec;
 }
