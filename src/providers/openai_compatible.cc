@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/json_arena.h"
 #include "http/sse.h"
 #include "reliability/retry_after.h"
 
@@ -132,7 +133,7 @@ class SseChunkStream final : public ChunkStream {
       co_return std::optional<json::object>{};
     }
     json::error_code ec;
-    json::value value = json::parse(event.data, ec);
+    json::value value = json::parse(event.data, ec, make_json_arena());
     if (ec || !value.is_object()) {
       co_return fail(make_error(ProviderError::Kind::kProtocol,
                                 "the upstream sent a stream chunk that is not a JSON object"));
@@ -304,8 +305,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     co_return fail(std::move(error));
   }
 
-  ProviderResponse response;
   if (request.stream && content_type.starts_with("text/event-stream")) {
+    ProviderResponse response;
     response.stream = std::make_unique<SseChunkStream>(std::move(attempt), deadline, config_);
     co_return response;
   }
@@ -315,7 +316,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     co_return fail(from_network_error(ec, "reading the upstream's answer"));
   }
   json::error_code parse_ec;
-  json::value value = json::parse(body, parse_ec);
+  json::value value = json::parse(body, parse_ec, make_json_arena());
   if (parse_ec || !value.is_object()) {
     co_return fail(
         make_error(ProviderError::Kind::kProtocol, "the upstream's answer is not a JSON object"));
@@ -327,7 +328,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     error.kind = ProviderError::Kind::kProtocol;
     co_return fail(std::move(error));
   }
-  response.body = std::move(value.as_object());
+  // Constructed from the answer rather than assigned, so that it keeps the answer's arena.
+  ProviderResponse response{.body = std::move(value.as_object())};
   co_return response;
 }
 
