@@ -105,17 +105,17 @@ class SseChunkStream final : public ChunkStream {
         // The body ended without [DONE]. A cleanly finished body is a finished stream.
         co_return std::optional<json::object>{};
       }
-      std::string piece;
+      piece_.clear();
       const http::Millis wait = started_ ? idle_ : first_byte_;
-      if (auto ec = co_await attempt_->read_piece(piece, read_budget(deadline_, wait))) {
+      if (auto ec = co_await attempt_->read_piece(piece_, read_budget(deadline_, wait))) {
         co_return fail(stream_failure(ec));
       }
-      std::vector<http::SseEvent> events;
-      if (!decoder_.feed(piece, events)) {
+      decoded_.clear();
+      if (!decoder_.feed(piece_, decoded_)) {
         co_return fail(make_error(ProviderError::Kind::kProtocol, "stream event too large"));
       }
-      events_.insert(events_.end(), std::make_move_iterator(events.begin()),
-                     std::make_move_iterator(events.end()));
+      events_.insert(events_.end(), std::make_move_iterator(decoded_.begin()),
+                     std::make_move_iterator(decoded_.end()));
     }
     http::SseEvent event = std::move(events_.front());
     events_.pop_front();
@@ -171,6 +171,9 @@ class SseChunkStream final : public ChunkStream {
   bool started_ = false;  // an event has been read
   http::SseDecoder decoder_;
   std::deque<http::SseEvent> events_;
+  // Scratch for one read and the events it completed, kept so that their capacity is reused.
+  std::string piece_;
+  std::vector<http::SseEvent> decoded_;
 };
 
 std::string_view endpoint_path(Endpoint endpoint) {
