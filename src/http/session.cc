@@ -1,16 +1,17 @@
 #include "http/session.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/error.hpp>
 #include <fmt/format.h>
 
 #include "common/log.h"
 #include "common/request_id.h"
+#include "http/header_bytes.h"
 #include "http/request_hygiene.h"
 #include "http/worker.h"
 
@@ -288,7 +289,10 @@ Awaitable<bool> Exchange::respond(Response response) {
   response.prepare_payload();
   session_.end_in_flight();
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await bhttp::async_write(session_.stream_, response, kUseTuple);
+  std::string head;
+  append_header(head, response.base());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(response.body())};
+  auto [ec, bytes] = co_await net::async_write(session_.stream_, wire, kUseTuple);
   session_.stream_.expires_never();
   client_gone_ = client_gone_ || static_cast<bool>(ec);
   co_return !ec;
@@ -300,18 +304,8 @@ void Exchange::start_stream(bhttp::response_header<> header) {
   bhttp::response<bhttp::empty_body> response{std::move(header)};
   response.keep_alive(session_.keep_alive_after(request_));
   response.chunked(true);
-  // Only the header is serialized, into wire_, where the first write finds it.
-  bhttp::response_serializer<bhttp::empty_body> serializer{response};
-  serializer.split(true);
-  beast::error_code ec;
-  while (!serializer.is_header_done()) {
-    serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
-      for (const net::const_buffer buffer : beast::buffers_range_ref(buffers)) {
-        wire_.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  }
+  // The header waits in wire_ for the stream's first write.
+  append_header(wire_, response.base());
 }
 
 Awaitable<bool> Exchange::write_chunk(std::string_view data) {
