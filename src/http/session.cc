@@ -37,6 +37,27 @@ bool is_disconnect(const beast::error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::bad_descriptor;
 }
 
+// Gives the parser what the buffer already holds: the header, or once it is parsed (and the
+// parser is eager) as much of the body as has arrived. Returns the bytes consumed. The error
+// is the parser's; need_more only says that the rest is still to come, and is cleared.
+std::size_t parse_buffered(RequestParser& parser, beast::flat_buffer& buffer,
+                           beast::error_code& ec) {
+  std::size_t consumed = 0;
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    consumed += used;
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0 || !parser.is_header_done() || !parser.eager()) {
+      break;
+    }
+  }
+  return consumed;
+}
+
 // Keeps ServerState::in_flight exact on every path out of a request: the count ends at the
 // response's last write (Session::end_in_flight) or, at the latest, here.
 class InFlightSlot {
@@ -136,9 +157,17 @@ Awaitable<bool> Session::read_and_serve() {
   apply_limits(parser, config);
 
   stream_.expires_never();
-  const auto [ec, header_bytes] = co_await with_deadline(config.header_timeout, [&] {
-    return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
-  });
+  // Most requests arrive whole with their first bytes; those are parsed where they lie, and
+  // only the rest of one that has not is read under its deadline.
+  beast::error_code ec;
+  std::size_t header_bytes = parse_buffered(parser, buffer_, ec);
+  if (!ec && !parser.is_header_done()) {
+    const auto read = co_await with_deadline(config.header_timeout, [&] {
+      return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+    });
+    ec = read.first;
+    header_bytes += read.second;  // the parser may have taken the start line already
+  }
   if (ec) {
     co_await reject(ec);
     co_return false;
@@ -161,8 +190,15 @@ Awaitable<bool> Session::read_and_serve() {
     }
   }
 
-  const auto [body_ec, body_bytes] = co_await with_deadline(
-      config.body_timeout, [&] { return bhttp::async_read(stream_, buffer_, parser, kUseTuple); });
+  parser.eager(true);
+  beast::error_code body_ec;
+  parse_buffered(parser, buffer_, body_ec);
+  if (!body_ec && !parser.is_done()) {
+    const auto read = co_await with_deadline(config.body_timeout, [&] {
+      return bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+    });
+    body_ec = read.first;
+  }
   if (body_ec) {
     co_await reject(body_ec);
     co_return false;
