@@ -1,6 +1,7 @@
 // POST /v1/chat/completions: validate, apply the privacy policy, rewrite the model name,
 // forward, and relay the answer whole or as a stream with placeholders restored, capturing
 // usage either way.
+#include <array>
 #include <functional>
 
 #include <boost/json.hpp>
@@ -22,6 +23,7 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kDone = "data: [DONE]\n\n";
+constexpr std::size_t kSerializeStep = 1024;  // bytes serialized per step of an event
 
 bool wants_stream(const json::object& body) {
   const auto* stream = body.if_contains("stream");
@@ -63,10 +65,24 @@ std::optional<ApiError> check_features(const config::ModelConfig& model, const j
   return std::nullopt;
 }
 
-// One upstream chunk as the client gets it: the public model name, usage noted and shown
-// only when asked for. Empty when the chunk has nothing left for the client.
-std::string client_event(json::object& chunk, const config::ModelConfig& model, bool forward_usage,
-                         std::optional<Usage>& usage) {
+// Appends `chunk` to `out` as one event, serialized in place. Serialized JSON holds no line
+// breaks (they are escaped inside strings), so the event is a single data line.
+void append_json_event(std::string& out, const json::object& chunk) {
+  out.append("data: ");
+  json::serializer serializer;
+  serializer.reset(&chunk);
+  std::array<char, kSerializeStep> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  while (!serializer.done()) {
+    out.append(serializer.read(buffer.data(), buffer.size()));
+  }
+  out.append("\n\n");
+}
+
+// Appends one upstream chunk as the client gets it: the public model name, usage noted and
+// shown only when asked for. Nothing is appended when the chunk has nothing left for the
+// client.
+void append_client_event(std::string& out, json::object& chunk, const config::ModelConfig& model,
+                         bool forward_usage, std::optional<Usage>& usage) {
   if (auto found = read_usage(chunk)) {
     usage = found;
   }
@@ -75,12 +91,12 @@ std::string client_event(json::object& chunk, const config::ModelConfig& model, 
     const bool usage_only = choices != nullptr && choices->is_array() &&
                             choices->as_array().empty() && chunk.contains("usage");
     if (usage_only) {
-      return {};
+      return;
     }
     chunk.erase("usage");
   }
   chunk["model"] = model.name;
-  return http::encode_sse_data(json::serialize(chunk));
+  append_json_event(out, chunk);
 }
 
 // A stream whose first chunk was already read: gives that one, then the rest.
@@ -121,10 +137,11 @@ struct Relay {
   std::function<void()> on_complete;
 };
 
-// What the restorer still holds, as one more event; empty when it holds nothing.
-std::string held_text_event(Relay& relay, std::optional<Usage>& usage) {
-  auto rest = relay.restorer.finish();
-  return rest ? client_event(*rest, relay.model, relay.forward_usage, usage) : std::string();
+// Appends what the restorer still holds as one more event, if it holds anything.
+void append_held_text(std::string& out, Relay& relay, std::optional<Usage>& usage) {
+  if (auto rest = relay.restorer.finish()) {
+    append_client_event(out, *rest, relay.model, relay.forward_usage, usage);
+  }
 }
 
 // Relays chunks as they arrive. Chunks that arrived together leave in one write (nothing
@@ -141,31 +158,27 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("x-switchyard-model", model.name);
   add_explanation(header, relay.explanation);
-  if (!co_await exchange.start_stream(std::move(header))) {
-    co_return "client_gone";
-  }
+  exchange.start_stream(std::move(header));
   std::string outgoing;
   while (true) {
     auto chunk = co_await stream.next();
     if (!chunk) {
       const ApiError error = from_provider_error(chunk.error(), model.provider);
-      outgoing += held_text_event(relay, usage);
+      append_held_text(outgoing, relay, usage);
       outgoing += http::encode_sse_data(http::error_body(error));
-      co_await exchange.write_chunk(outgoing);
-      co_await exchange.finish_stream();
+      co_await exchange.finish_stream(outgoing);
       co_return "stream_failed";
     }
     if (!chunk->has_value()) {
       relay.on_complete();
-      outgoing += held_text_event(relay, usage);
+      append_held_text(outgoing, relay, usage);
       outgoing += kDone;
-      co_await exchange.write_chunk(outgoing);
-      const bool finished = co_await exchange.finish_stream();
+      const bool finished = co_await exchange.finish_stream(outgoing);
       co_return finished ? "ok" : "client_gone";
     }
     ++relayed;
     relay.restorer.restore(**chunk);
-    outgoing += client_event(**chunk, model, relay.forward_usage, usage);
+    append_client_event(outgoing, **chunk, model, relay.forward_usage, usage);
     if (stream.has_buffered()) {
       continue;
     }

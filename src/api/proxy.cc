@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/request_body.h"
+#include "common/json_arena.h"
 #include "limits/limit_board.h"
 
 namespace switchyard::api {
@@ -72,7 +73,8 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
 }
 
 json::object upstream_body(const PreparedRequest& prepared, std::size_t target) {
-  json::object body = prepared.body;
+  // A fresh arena per attempt: the request's own arena would keep every attempt's copy.
+  json::object body(prepared.body, make_json_arena());
   body["model"] = prepared.targets[target].model->upstream_model;
   return body;
 }

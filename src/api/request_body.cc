@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/json_arena.h"
+
 namespace switchyard::api {
 namespace {
 
@@ -115,7 +117,7 @@ Result<json::object, ApiError> parse_body(std::string_view body,
   json::parse_options options;
   options.max_depth = limits.max_json_depth;
   json::error_code ec;
-  json::value value = json::parse(body, ec, {}, options);
+  json::value value = json::parse(body, ec, make_json_arena(), options);
   if (ec == json::error::too_deep) {
     return fail(ApiError{.status = bhttp::status::bad_request,
                          .message = fmt::format("the body nests deeper than the limit of {} "

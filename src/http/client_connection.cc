@@ -1,11 +1,14 @@
 #include "http/client_connection.h"
 
+#include <array>
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/ssl.h>
+
+#include "http/header_bytes.h"
 
 namespace switchyard::http {
 namespace {
@@ -61,10 +64,13 @@ Awaitable<beast::error_code> ClientConnection::connect(const Endpoints& endpoint
 }
 
 Awaitable<beast::error_code> ClientConnection::write(Request& request, Millis timeout) {
+  std::string head;
+  append_header(head, request.base());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(request.body())};
   lowest_layer().expires_after(timeout);
   co_return co_await std::visit(
       [&](auto& stream) -> Awaitable<beast::error_code> {
-        auto [ec, bytes] = co_await bhttp::async_write(stream, request, kUseTuple);
+        auto [ec, bytes] = co_await net::async_write(stream, wire, kUseTuple);
         co_return ec;
       },
       stream_);

@@ -27,6 +27,7 @@ class ClientConnection {
   // Connects to the first reachable endpoint and, for TLS, verifies the peer and handshakes.
   Awaitable<beast::error_code> connect(const Endpoints& endpoints, Millis timeout);
 
+  // Sends a request whose body is framed by its Content-Length (prepare_payload).
   Awaitable<beast::error_code> write(Request& request, Millis timeout);
   Awaitable<beast::error_code> read_header(ResponseParser& parser, Millis timeout);
   // Reads the next piece of the body into the parser's buffer_body.

@@ -28,20 +28,28 @@ class Exchange {
   Awaitable<bool> respond(Response response);
 
   // Starts a chunked response with the given status and headers (x-request-id is added).
-  Awaitable<bool> start_stream(bhttp::response_header<> header);
+  // Nothing is written yet: the header leaves with the first chunk, or with the end, so that
+  // a stream costs one write fewer. A client that is gone is noticed at that write.
+  void start_stream(bhttp::response_header<> header);
   // Sends one chunk of a started stream; an empty chunk is skipped.
   Awaitable<bool> write_chunk(std::string_view data);
-  // Ends a started stream with the terminating zero-length chunk.
-  Awaitable<bool> finish_stream();
+  // Ends a started stream: `last` as a final chunk unless it is empty, then the terminating
+  // zero-length chunk, in one write.
+  Awaitable<bool> finish_stream(std::string_view last = {});
 
   bool responded() const { return responded_; }
   // Whether writing to the client failed; the connection is then closed after the handler.
   bool client_gone() const { return client_gone_; }
 
  private:
+  Awaitable<bool> write_stream_bytes();
+
   Session& session_;
   Request& request_;
   std::string request_id_;
+  // The bytes of the stream's next write: the held-back header, then chunks. Kept between
+  // writes so that its capacity is reused.
+  std::string wire_;
   bool responded_ = false;
   bool client_gone_ = false;
 };

@@ -1,13 +1,17 @@
 #include "http/session.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
+#include <fmt/format.h>
 
 #include "common/log.h"
 #include "common/request_id.h"
+#include "http/header_bytes.h"
 #include "http/request_hygiene.h"
 #include "http/worker.h"
 
@@ -16,6 +20,14 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// Frames one chunk of a chunked body: its size in hex, the data, and the CRLFs around it.
+void append_chunk(std::string& out, std::string_view data) {
+  fmt::format_to(std::back_inserter(out), "{:x}\r\n", data.size());
+  out.append(data);
+  out.append("\r\n");
+}
 
 // Closing a connection is how a stream, a timeout or a drain ends; the errors that follow
 // from it are expected and not worth a log line.
@@ -23,6 +35,27 @@ bool is_disconnect(const beast::error_code& ec) {
   return ec == net::error::eof || ec == bhttp::error::end_of_stream ||
          ec == net::error::connection_reset || ec == net::error::operation_aborted ||
          ec == net::error::broken_pipe || ec == net::error::bad_descriptor;
+}
+
+// Gives the parser what the buffer already holds: the header, or once it is parsed (and the
+// parser is eager) as much of the body as has arrived. Returns the bytes consumed. The error
+// is the parser's; need_more only says that the rest is still to come, and is cleared.
+std::size_t parse_buffered(RequestParser& parser, beast::flat_buffer& buffer,
+                           beast::error_code& ec) {
+  std::size_t consumed = 0;
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    consumed += used;
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0 || !parser.is_header_done() || !parser.eager()) {
+      break;
+    }
+  }
+  return consumed;
 }
 
 // Keeps ServerState::in_flight exact on every path out of a request: the count ends at the
@@ -124,9 +157,17 @@ Awaitable<bool> Session::read_and_serve() {
   apply_limits(parser, config);
 
   stream_.expires_never();
-  const auto [ec, header_bytes] = co_await with_deadline(config.header_timeout, [&] {
-    return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
-  });
+  // Most requests arrive whole with their first bytes; those are parsed where they lie, and
+  // only the rest of one that has not is read under its deadline.
+  beast::error_code ec;
+  std::size_t header_bytes = parse_buffered(parser, buffer_, ec);
+  if (!ec && !parser.is_header_done()) {
+    const auto read = co_await with_deadline(config.header_timeout, [&] {
+      return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+    });
+    ec = read.first;
+    header_bytes += read.second;  // the parser may have taken the start line already
+  }
   if (ec) {
     co_await reject(ec);
     co_return false;
@@ -149,8 +190,15 @@ Awaitable<bool> Session::read_and_serve() {
     }
   }
 
-  const auto [body_ec, body_bytes] = co_await with_deadline(
-      config.body_timeout, [&] { return bhttp::async_read(stream_, buffer_, parser, kUseTuple); });
+  parser.eager(true);
+  beast::error_code body_ec;
+  parse_buffered(parser, buffer_, body_ec);
+  if (!body_ec && !parser.is_done()) {
+    const auto read = co_await with_deadline(config.body_timeout, [&] {
+      return bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+    });
+    body_ec = read.first;
+  }
   if (body_ec) {
     co_await reject(body_ec);
     co_return false;
@@ -277,24 +325,23 @@ Awaitable<bool> Exchange::respond(Response response) {
   response.prepare_payload();
   session_.end_in_flight();
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await bhttp::async_write(session_.stream_, response, kUseTuple);
+  std::string head;
+  append_header(head, response.base());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(response.body())};
+  auto [ec, bytes] = co_await net::async_write(session_.stream_, wire, kUseTuple);
   session_.stream_.expires_never();
   client_gone_ = client_gone_ || static_cast<bool>(ec);
   co_return !ec;
 }
 
-Awaitable<bool> Exchange::start_stream(bhttp::response_header<> header) {
+void Exchange::start_stream(bhttp::response_header<> header) {
   responded_ = true;
   header.set(kRequestIdHeader, request_id_);
   bhttp::response<bhttp::empty_body> response{std::move(header)};
   response.keep_alive(session_.keep_alive_after(request_));
   response.chunked(true);
-  bhttp::response_serializer<bhttp::empty_body> serializer{response};
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await bhttp::async_write_header(session_.stream_, serializer, kUseTuple);
-  session_.stream_.expires_never();
-  client_gone_ = client_gone_ || static_cast<bool>(ec);
-  co_return !ec;
+  // The header waits in wire_ for the stream's first write.
+  append_header(wire_, response.base());
 }
 
 Awaitable<bool> Exchange::write_chunk(std::string_view data) {
@@ -304,23 +351,27 @@ Awaitable<bool> Exchange::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return true;  // a zero-length chunk would end the stream
   }
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await net::async_write(
-      session_.stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), kUseTuple);
-  session_.stream_.expires_never();
-  client_gone_ = static_cast<bool>(ec);
-  co_return !ec;
+  append_chunk(wire_, data);
+  co_return co_await write_stream_bytes();
 }
 
-Awaitable<bool> Exchange::finish_stream() {
+Awaitable<bool> Exchange::finish_stream(std::string_view last) {
   if (client_gone_) {
     co_return false;
   }
+  if (!last.empty()) {
+    append_chunk(wire_, last);
+  }
+  wire_.append(kLastChunk);
   session_.end_in_flight();
+  co_return co_await write_stream_bytes();
+}
+
+Awaitable<bool> Exchange::write_stream_bytes() {
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] =
-      co_await net::async_write(session_.stream_, bhttp::make_chunk_last(), kUseTuple);
+  auto [ec, bytes] = co_await net::async_write(session_.stream_, net::buffer(wire_), kUseTuple);
   session_.stream_.expires_never();
+  wire_.clear();
   client_gone_ = static_cast<bool>(ec);
   co_return !ec;
 }

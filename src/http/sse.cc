@@ -6,23 +6,28 @@ bool SseDecoder::feed(std::string_view bytes, std::vector<SseEvent>& out) {
   if (failed_) {
     return false;
   }
-  for (const char c : bytes) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
     if (after_cr_) {
       after_cr_ = false;
-      if (c == '\n') {
+      if (bytes[at] == '\n') {
+        ++at;
         continue;
       }
     }
-    if (c == '\r' || c == '\n') {
-      after_cr_ = c == '\r';
-      take_line(out);
-      continue;
-    }
-    line_.push_back(c);
+    // The rest of the current line goes in whole; a line ending hands the line over.
+    const std::size_t end = bytes.find_first_of("\r\n", at);
+    line_.append(bytes.substr(at, end == std::string_view::npos ? end : end - at));
     if (line_.size() + pending_.data.size() > max_event_bytes_) {
       failed_ = true;
       return false;
     }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    after_cr_ = bytes[end] == '\r';
+    take_line(out);
+    at = end + 1;
   }
   return true;
 }

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/json_arena.h"
 #include "http/sse.h"
 #include "reliability/retry_after.h"
 
@@ -104,17 +105,17 @@ class SseChunkStream final : public ChunkStream {
         // The body ended without [DONE]. A cleanly finished body is a finished stream.
         co_return std::optional<json::object>{};
       }
-      std::string piece;
+      piece_.clear();
       const http::Millis wait = started_ ? idle_ : first_byte_;
-      if (auto ec = co_await attempt_->read_piece(piece, read_budget(deadline_, wait))) {
+      if (auto ec = co_await attempt_->read_piece(piece_, read_budget(deadline_, wait))) {
         co_return fail(stream_failure(ec));
       }
-      std::vector<http::SseEvent> events;
-      if (!decoder_.feed(piece, events)) {
+      decoded_.clear();
+      if (!decoder_.feed(piece_, decoded_)) {
         co_return fail(make_error(ProviderError::Kind::kProtocol, "stream event too large"));
       }
-      events_.insert(events_.end(), std::make_move_iterator(events.begin()),
-                     std::make_move_iterator(events.end()));
+      events_.insert(events_.end(), std::make_move_iterator(decoded_.begin()),
+                     std::make_move_iterator(decoded_.end()));
     }
     http::SseEvent event = std::move(events_.front());
     events_.pop_front();
@@ -132,7 +133,7 @@ class SseChunkStream final : public ChunkStream {
       co_return std::optional<json::object>{};
     }
     json::error_code ec;
-    json::value value = json::parse(event.data, ec);
+    json::value value = json::parse(event.data, ec, make_json_arena());
     if (ec || !value.is_object()) {
       co_return fail(make_error(ProviderError::Kind::kProtocol,
                                 "the upstream sent a stream chunk that is not a JSON object"));
@@ -170,6 +171,9 @@ class SseChunkStream final : public ChunkStream {
   bool started_ = false;  // an event has been read
   http::SseDecoder decoder_;
   std::deque<http::SseEvent> events_;
+  // Scratch for one read and the events it completed, kept so that their capacity is reused.
+  std::string piece_;
+  std::vector<http::SseEvent> decoded_;
 };
 
 std::string_view endpoint_path(Endpoint endpoint) {
@@ -304,8 +308,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     co_return fail(std::move(error));
   }
 
-  ProviderResponse response;
   if (request.stream && content_type.starts_with("text/event-stream")) {
+    ProviderResponse response;
     response.stream = std::make_unique<SseChunkStream>(std::move(attempt), deadline, config_);
     co_return response;
   }
@@ -315,7 +319,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     co_return fail(from_network_error(ec, "reading the upstream's answer"));
   }
   json::error_code parse_ec;
-  json::value value = json::parse(body, parse_ec);
+  json::value value = json::parse(body, parse_ec, make_json_arena());
   if (parse_ec || !value.is_object()) {
     co_return fail(
         make_error(ProviderError::Kind::kProtocol, "the upstream's answer is not a JSON object"));
@@ -327,7 +331,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     error.kind = ProviderError::Kind::kProtocol;
     co_return fail(std::move(error));
   }
-  response.body = std::move(value.as_object());
+  // Constructed from the answer rather than assigned, so that it keeps the answer's arena.
+  ProviderResponse response{.body = std::move(value.as_object())};
   co_return response;
 }
 

@@ -1,14 +1,35 @@
 #include <set>
 #include <thread>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "common/base64.h"
 #include "common/hash.h"
+#include "common/json_arena.h"
 #include "common/request_id.h"
 
 namespace switchyard {
 namespace {
+
+TEST(JsonArenaTest, DocumentsOutgrowTheFirstBlockAndOutliveTheirParse) {
+  std::string text = R"({"model":"m","messages":[)";
+  for (int i = 0; i < 200; ++i) {
+    text +=
+        (i > 0 ? "," : "") + std::string(R"({"role":"user","content":"a longer message text"})");
+  }
+  text += "]}";
+  boost::json::object copy;
+  {
+    boost::json::value parsed = boost::json::parse(text, make_json_arena());
+    boost::json::object edited(parsed.as_object(), make_json_arena());
+    edited["model"] = "renamed";
+    copy = edited;
+  }
+  EXPECT_EQ(copy.at("model"), "renamed");
+  EXPECT_EQ(copy.at("messages").as_array().size(), 200U);
+  EXPECT_EQ(copy.at("messages").as_array()[199].at("content"), "a longer message text");
+}
 
 TEST(HashTest, Sha256MatchesTheKnownDigest) {
   EXPECT_EQ(to_hex(sha256("abc")),

@@ -24,6 +24,16 @@ TEST(SseTest, DecodesEventsSplitAtEveryByte) {
   }
 }
 
+TEST(SseTest, ACrLfSplitAcrossPiecesEndsOneLine) {
+  const std::string stream = "data: one\r\ndata: two\r\n\r\ndata: [DONE]\r\n\r\n";
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    const auto events = decode_in_pieces(stream, piece);
+    ASSERT_EQ(events.size(), 2U) << piece;
+    EXPECT_EQ(events[0].data, "one\ntwo") << piece;
+    EXPECT_EQ(events[1].data, "[DONE]") << piece;
+  }
+}
+
 TEST(SseTest, HandlesAllLineEndingsAndMultiLineData) {
   const auto events = decode_in_pieces("event: delta\r\ndata: one\r\ndata:two\r\rdata: x\n\n", 3);
   ASSERT_EQ(events.size(), 2U);
