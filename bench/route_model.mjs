@@ -6,6 +6,8 @@
 // docs/benchmarks.md.
 //
 //   node bench/route_model.mjs [QUERIES_FILE] [COUNT]    (from the repository root, after a build)
+//
+// BENCH_PROMPT_CACHE=false turns the local tier's prompt cache off, to see what it saves.
 
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,7 +26,7 @@ name = "demo"
 provider = "local"
 path = "${MODEL}"
 capabilities = ["chat", "json_schema"]
-threads = 1
+prompt_cache = ${process.env.BENCH_PROMPT_CACHE ?? "true"}
 
 [router]
 route_model = "demo"
