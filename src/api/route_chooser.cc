@@ -83,11 +83,11 @@ json::object question(const config::ModelConfig& model,
 // The route the answer names, or why it names none.
 router::RouteChoice read_answer(const json::object& answer,
                                 const std::vector<const config::RouteConfig*>& routes) {
-  const auto* content = answer.if_contains("choices");
+  const auto* choices = answer.if_contains("choices");
   const json::value* message = nullptr;
-  if (content != nullptr && content->is_array() && !content->as_array().empty() &&
-      content->as_array()[0].is_object()) {
-    message = content->as_array()[0].as_object().if_contains("message");
+  if (choices != nullptr && choices->is_array() && !choices->as_array().empty() &&
+      choices->as_array()[0].is_object()) {
+    message = choices->as_array()[0].as_object().if_contains("message");
   }
   const auto* text = message != nullptr && message->is_object()
                          ? message->as_object().if_contains("content")
