@@ -33,9 +33,13 @@ struct Mailbox {
   std::deque<T> items;
   net::steady_timer wake;
 
-  Awaitable<T> take() {
+  // The next item, or nothing when `deadline` passes first.
+  Awaitable<std::optional<T>> take(std::chrono::steady_clock::time_point deadline) {
     while (items.empty()) {
-      wake.expires_at(net::steady_timer::time_point::max());
+      if (std::chrono::steady_clock::now() >= deadline) {
+        co_return std::nullopt;
+      }
+      wake.expires_at(deadline);
       co_await wake.async_wait(net::as_tuple(net::use_awaitable));
     }
     T item = std::move(items.front());
@@ -45,6 +49,13 @@ struct Mailbox {
 };
 
 using Inbox = Mailbox<GenerationEvent>;
+
+ProviderError deadline_passed() {
+  ProviderError error;
+  error.kind = ProviderError::Kind::kTimeout;
+  error.message = "the local model had not finished when the request's deadline passed";
+  return error;
+}
 
 }  // namespace
 
@@ -272,9 +283,10 @@ json::object usage_object(const GenerationEvent& done) {
 class LocalChunkStream final : public ChunkStream {
  public:
   LocalChunkStream(std::shared_ptr<Inbox> inbox, std::shared_ptr<local::Generation> generation,
-                   std::string model)
+                   std::string model, std::chrono::steady_clock::time_point deadline)
       : inbox_(std::move(inbox)),
         generation_(std::move(generation)),
+        deadline_(deadline),
         id_("chatcmpl-" + make_request_id()),
         model_(std::move(model)),
         created_(std::chrono::duration_cast<std::chrono::seconds>(
@@ -296,7 +308,12 @@ class LocalChunkStream final : public ChunkStream {
       if (finished_) {
         co_return std::optional<json::object>{};
       }
-      GenerationEvent event = co_await inbox_->take();
+      std::optional<GenerationEvent> next = co_await inbox_->take(deadline_);
+      if (!next) {
+        generation_->cancel();
+        co_return fail(deadline_passed());
+      }
+      GenerationEvent event = std::move(*next);
       if (event.kind == GenerationEvent::Kind::kError) {
         ProviderError error;
         error.kind = ProviderError::Kind::kUnavailable;
@@ -349,6 +366,7 @@ class LocalChunkStream final : public ChunkStream {
 
   std::shared_ptr<Inbox> inbox_;
   std::shared_ptr<local::Generation> generation_;
+  std::chrono::steady_clock::time_point deadline_;  // the request's; the stream fails after it
   std::string id_;
   std::string model_;
   std::int64_t created_;
@@ -507,7 +525,11 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
   if (!embedder->submit(std::move(inputs), deliver_to(gate_, mailbox))) {
     co_return fail(submit_failure(local::SubmitError::kQueueFull, 0, 0));
   }
-  local::EmbeddingResult result = co_await mailbox->take();
+  std::optional<local::EmbeddingResult> done = co_await mailbox->take(request.deadline);
+  if (!done) {
+    co_return fail(deadline_passed());
+  }
+  local::EmbeddingResult result = std::move(*done);
   if (!result.error.empty()) {
     ProviderError error;
     error.kind = ProviderError::Kind::kUnavailable;
@@ -556,7 +578,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
     co_return fail(submit_failure(handle.error(), prompt_tokens, engine_->context_per_sequence()));
   }
   auto stream = std::make_unique<LocalChunkStream>(
-      inbox, std::move(handle).value(), std::string(request.body.at("model").as_string()));
+      inbox, std::move(handle).value(), std::string(request.body.at("model").as_string()),
+      request.deadline);
   ProviderResponse response;
   if (request.stream) {
     response.stream = std::move(stream);

@@ -500,6 +500,37 @@ upstream_model = "tokens-3"
   EXPECT_EQ(answer.at("model"), "tiny");
 }
 
+// The request deadline holds for in-process models as for upstreams: a generation still
+// running when it passes is ended, the client gets a timeout (an error event once a stream has
+// begun), and the sequence is free for the next request.
+TEST(LocalTierTest, TheRequestDeadlineEndsALocalGeneration) {
+  GatewayUnderTest gateway(local_config(R"(parallel = 1
+
+[reliability]
+request_timeout_ms = 300
+)",
+                                        2048));
+  const auto sent = steady_clock::now();
+  const auto whole = post_json(gateway.port(), "/v1/chat/completions",
+                               request("x", R"(,"max_tokens":2000,"temperature":0)"));
+  EXPECT_LT(steady_clock::now() - sent, milliseconds(1000));
+  EXPECT_EQ(whole.status, 504) << whole.body;
+  EXPECT_EQ(json::parse(whole.body).at("error").at("code"), "upstream_timeout");
+
+  const auto streamed =
+      post_json(gateway.port(), "/v1/chat/completions",
+                request("x", R"(,"max_tokens":2000,"temperature":0,"stream":true)"));
+  ASSERT_EQ(streamed.status, 200);
+  const auto events = sse_data(streamed.body);
+  ASSERT_FALSE(events.empty());
+  EXPECT_NE(events.back().find("upstream_timeout"), std::string::npos) << events.back();
+
+  const auto started = steady_clock::now();
+  const auto answer = complete(gateway.port(), request("y", R"(,"max_tokens":2)"));
+  EXPECT_LT(steady_clock::now() - started, milliseconds(1000));
+  EXPECT_EQ(answer.at("model"), "tiny");
+}
+
 std::string config_for_path(const std::string& path) {
   std::string text = local_config("");
   const std::string current = "path = \"" + model_path() + "\"";
