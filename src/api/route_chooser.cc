@@ -113,8 +113,9 @@ router::RouteChoice failed(const providers::ProviderError& error) {
   return {.outcome = timeout ? "timeout" : "route model failed"};
 }
 
-// The provider's answer, or a timeout once `deadline` passes: the request is then cancelled
-// (which ends a local generation), since not every provider keeps to a request's deadline.
+// The provider's answer, or a timeout once `deadline` passes, whatever the provider does with
+// the deadline (an upstream's connection wait has its own limit): the request is then
+// cancelled, which also ends a local generation.
 http::Awaitable<Answer> send_by(providers::Provider& provider, providers::ProviderRequest request,
                                 Clock::time_point deadline) {
   using namespace net::experimental::awaitable_operators;
