@@ -115,6 +115,10 @@ auto* find_text(Object& request, const TextLocation& location) {
           "arguments");
     case TextField::kFunctionCallArguments:
       return member_string(member_object(message, "function_call"), "arguments");
+    case TextField::kName:
+      return member_string(message, "name");
+    case TextField::kRefusal:
+      return member_string(message, "refusal");
     case TextField::kPointer:
       return find_by_pointer(request, location.pointer);
   }
@@ -269,16 +273,13 @@ class RequestWalk {
         }
       }
     }
-    const TextLocation legacy{index, TextField::kFunctionCallArguments, 0};
-    if (const auto* arguments = find_text(*request_, legacy)) {
-      text(*arguments, legacy);
-    }
-    // A participant's name is a person's name as often as not.
-    for (const std::string_view key : {"name", "refusal"}) {
-      const auto* value = message.if_contains(key);
-      if (value != nullptr && value->is_string() && scan(value->get_string())) {
-        record(
-            {.field = TextField::kPointer, .pointer = fmt::format("/messages/{}/{}", index, key)});
+    // The legacy function call's arguments, the participant's name (a person's name as often
+    // as not) and a refusal the client sends back.
+    for (const TextField field :
+         {TextField::kFunctionCallArguments, TextField::kName, TextField::kRefusal}) {
+      const TextLocation location{index, field, 0};
+      if (const auto* value = find_text(*request_, location)) {
+        text(*value, location);
       }
     }
   }
@@ -329,6 +330,10 @@ std::string TextLocation::json_pointer() const {
       return fmt::format("/messages/{}/tool_calls/{}/function/arguments", message, part);
     case TextField::kFunctionCallArguments:
       return fmt::format("/messages/{}/function_call/arguments", message);
+    case TextField::kName:
+      return fmt::format("/messages/{}/name", message);
+    case TextField::kRefusal:
+      return fmt::format("/messages/{}/refusal", message);
     case TextField::kPointer:
       return pointer;
   }

@@ -73,14 +73,15 @@ struct GuardOptions {
 
 // Which string of a request a finding is in. `part` is the index in a content array
 // (kContentPart) or in tool_calls (kToolCallArguments); otherwise 0. Strings outside the
-// message texts (a participant's name, tool definitions, response_format, user, metadata,
-// embeddings input) are kPointer, located by `pointer`; the message texts are the hot path
-// and keep the compact form.
+// messages (tool definitions, response_format, user, metadata, embeddings input) are
+// kPointer, located by `pointer`; the messages are the hot path and keep the compact form.
 enum class TextField : std::uint8_t {
   kContent,                // messages[m].content (a string)
   kContentPart,            // messages[m].content[part].text
   kToolCallArguments,      // messages[m].tool_calls[part].function.arguments
   kFunctionCallArguments,  // messages[m].function_call.arguments (legacy)
+  kName,                   // messages[m].name, the participant's name
+  kRefusal,                // messages[m].refusal
   kPointer,                // the string at `pointer`
 };
 

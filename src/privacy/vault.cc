@@ -54,10 +54,9 @@ std::string placeholder_in(const TextLocation& location, const std::string& plac
 
 }  // namespace
 
-// OpenAI requires a participant's name to match ^[a-zA-Z0-9_-]+$. The scan reads no other
-// string under a "name" key (those are identifiers), so the suffix is enough.
+// OpenAI requires a participant's name to match ^[a-zA-Z0-9_-]+$.
 bool takes_bare_placeholder(const TextLocation& location) {
-  return location.field == TextField::kPointer && location.pointer.ends_with("/name");
+  return location.field == TextField::kName;
 }
 
 std::size_t pseudonymize(boost::json::object& request, const Findings& findings,

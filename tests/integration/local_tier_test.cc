@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "integration/gateway_fixture.h"
@@ -257,13 +258,12 @@ TEST(LocalTierTest, JsonSchemaOutputAlwaysMatchesTheSchema) {
   }
 }
 
-// The in-process model as the route model: its grammar-constrained answer always names one of
-// the described routes or "none", and the request goes where the headers say.
-TEST(LocalTierTest, ALocalRouteModelNamesARouteAndTheHeadersAgree) {
-  GatewayUnderTest gateway(local_config(R"(
+// The tiny model as the route model, with two described routes and one without a description.
+std::string route_model_config(int timeout_ms) {
+  return local_config(fmt::format(R"(
 [router]
 route_model = "tiny"
-route_model_timeout_ms = 10000
+route_model_timeout_ms = {}
 
 [[routes]]
 name = "billing"
@@ -279,12 +279,22 @@ to = ["tiny"]
 name = "rest"
 to = ["tiny"]
 )",
-                                        512));
+                                  timeout_ms),
+                      512);
+}
+
+TestResponse routed(std::uint16_t port, const std::string& text) {
+  const json::object message{{"role", "user"}, {"content", text}};
+  const json::object body{{"model", "auto"}, {"max_tokens", 2}, {"messages", json::array{message}}};
+  return post_json(port, "/v1/chat/completions", json::serialize(body));
+}
+
+// The in-process model as the route model: its grammar-constrained answer always names one of
+// the described routes or "none", and the request goes where the headers say.
+TEST(LocalTierTest, ALocalRouteModelNamesARouteAndTheHeadersAgree) {
+  GatewayUnderTest gateway(route_model_config(10000));
   for (const char* text : {"refund my card", "book a flight to Oslo", "sing a song"}) {
-    const auto response =
-        post_json(gateway.port(), "/v1/chat/completions",
-                  R"({"model":"auto","max_tokens":2,"messages":[{"role":"user","content":")" +
-                      std::string(text) + R"("}]})");
+    const auto response = routed(gateway.port(), text);
     ASSERT_EQ(response.status, 200) << response.body;
     const std::string reason = response.header("x-switchyard-route-reason");
     const std::string route = response.header("x-switchyard-route");
@@ -303,25 +313,9 @@ to = ["tiny"]
 // A local route model that cannot answer within its timeout is cancelled, the request goes on
 // to the routes without descriptions, and the model is free for the next request.
 TEST(LocalTierTest, ALocalRouteModelPastItsTimeoutIsCancelled) {
-  GatewayUnderTest gateway(local_config(R"(
-[router]
-route_model = "tiny"
-route_model_timeout_ms = 1
-
-[[routes]]
-name = "billing"
-description = "charges and refunds"
-to = ["tiny"]
-
-[[routes]]
-name = "rest"
-to = ["tiny"]
-)",
-                                        512));
+  GatewayUnderTest gateway(route_model_config(1));
   for (int i = 0; i < 3; ++i) {
-    const auto response = post_json(
-        gateway.port(), "/v1/chat/completions",
-        R"({"model":"auto","max_tokens":2,"messages":[{"role":"user","content":"refund me"}]})");
+    const auto response = routed(gateway.port(), "refund me");
     ASSERT_EQ(response.status, 200) << response.body;
     EXPECT_EQ(response.header("x-switchyard-route"), "rest");
     EXPECT_NE(response.header("x-switchyard-route-reason").find("chosen=timeout"),
@@ -335,7 +329,8 @@ to = ["tiny"]
 TEST(LocalTierTest, APromptThatSharesItsStartIsServedFromTheCache) {
   const std::string system(400, 'x');
   auto body = [&](const std::string& question) {
-    return R"({"model":"tiny","max_tokens":8,"temperature":0,"messages":[{"role":"system","content":")" +
+    return R"({"model":"tiny","max_tokens":8,"temperature":0,"messages":[)"
+           R"({"role":"system","content":")" +
            system + R"("},{"role":"user","content":")" + question + R"("}]})";
   };
   auto cached = [](const json::object& answer) {

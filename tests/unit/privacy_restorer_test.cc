@@ -104,8 +104,8 @@ TEST_F(PrivacyRestorerTest, RestoresRefusalsContentPartsAndLegacyFunctionCalls) 
   json::object answer = json::parse(R"({"choices":[
     {"index":0,"message":{"content":[{"type":"text","text":"To <PERSON_1>"},{"type":"x"}],
                           "refusal":"I will not write to <EMAIL_1>"}},
-    {"index":1,"message":{"content":null,
-                          "function_call":{"name":"mail","arguments":"{\"to\":\"<PERSON_2>\"}"}}}]})")
+    {"index":1,"message":{"content":null,"function_call":
+                          {"name":"mail","arguments":"{\"to\":\"<PERSON_2>\"}"}}}]})")
                             .as_object();
   restore_answer(answer, vault_);
   const auto& first = answer.at("choices").at(0).at("message");

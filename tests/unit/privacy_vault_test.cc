@@ -173,7 +173,7 @@ TEST_F(VaultStoreTest, StartsAVaultOverPastItsSizeBound) {
 TEST(PrivacyVaultTest, ANameTakesThePlaceholderKeyWithoutBrackets) {
   json::object request = request_of(R"({"messages":[
     {"role":"user","name":"ada_lovelace","content":"I am ada_lovelace."}]})");
-  const TextLocation name{.field = TextField::kPointer, .pointer = "/messages/0/name"};
+  const TextLocation name{.message = 0, .field = TextField::kName};
   Findings findings;
   findings.findings = {at(request, name, "ada_lovelace", EntityType::kPerson),
                        at(request, {.message = 0}, "ada_lovelace", EntityType::kPerson)};
