@@ -270,8 +270,8 @@ void LocalEngine::run() {
   }
 }
 
-// Moves queued requests into free slots, each into the one whose cached prompt it shares the
-// longest start with. REQUIRES: mutex_ held.
+// Moves queued requests into free slots, each into the one free_slot_for picks, reusing
+// what that slot's cache shares with the prompt. REQUIRES: mutex_ held.
 void LocalEngine::admit(std::unique_lock<std::mutex>& /*lock*/) {
   while (!queue_.empty()) {
     Slot* slot = free_slot_for(queue_.front().request);
@@ -450,9 +450,7 @@ void LocalEngine::finish(Slot& slot, std::string reason) {
 void LocalEngine::release(Slot& slot, bool keep_prompt) {
   llama_memory_t memory = llama_get_memory(context_);
   // What of the prompt was decoded stays for the next request to share; generated tokens go.
-  const std::size_t kept = keep_prompt && model_.local.prompt_cache
-                               ? std::min(slot.prompt_done, slot.request.prompt.size())
-                               : 0;
+  const std::size_t kept = keep_prompt && model_.local.prompt_cache ? slot.prompt_done : 0;
   if (kept == 0 || !llama_memory_seq_rm(memory, slot.seq, static_cast<llama_pos>(kept), -1)) {
     llama_memory_seq_rm(memory, slot.seq, -1, -1);
     slot.cached.clear();

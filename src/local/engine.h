@@ -4,8 +4,9 @@
 // holding the next token of every generating sequence plus chunks of waiting prompts, decodes
 // it, and samples one token for every sequence whose logits came out. New requests join
 // between steps, so concurrent requests share each forward pass. A finished sequence keeps its
-// prompt's KV cache, and a new request goes to the free sequence it shares the longest start
-// with, decoding only the rest (LocalModelOptions::prompt_cache).
+// prompt's KV cache; a new request goes to the free sequence whose cache covers at least half
+// its prompt (else the least recently used one) and decodes only the rest
+// (LocalModelOptions::prompt_cache).
 //
 // Thread-safety: submit(), tokenize() and format_chat() may be called from any thread.
 // Events of a generation are delivered on the scheduler thread through its Sink, which must
