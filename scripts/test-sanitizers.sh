@@ -16,6 +16,7 @@ scripts/setup.sh --packages-only
 # does not fit, as a sampling parameter read from a request could be.
 readonly sanitizers="-fsanitize=address,undefined,float-cast-overflow"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHYARD_BUILD_BENCH=OFF \
+  -DSWITCHYARD_MIMALLOC=OFF \
   -DCMAKE_CXX_FLAGS="$sanitizers -fno-sanitize-recover=all -fno-omit-frame-pointer" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitizers" -DCMAKE_SHARED_LINKER_FLAGS="$sanitizers" >/dev/null
 cmake --build build-asan -j"$(nproc)"

@@ -1,5 +1,6 @@
 #include "http/client_connection.h"
 
+#include <algorithm>
 #include <array>
 #include <sys/socket.h>
 
@@ -14,6 +15,10 @@ namespace switchyard::http {
 namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kReadCapacity = 16 * 1024;
+// A receive always has at least this much room, so a partial chunk header left in a full
+// buffer still gets its next bytes.
+constexpr std::size_t kMinReceive = 512;
 
 std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> make_stream(
     net::io_context& io_context, net::ssl::context* tls) {
@@ -29,7 +34,11 @@ std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> make_strea
 
 ClientConnection::ClientConnection(net::io_context& io_context, net::ssl::context* tls,
                                    std::string host)
-    : stream_(make_stream(io_context, tls)), host_(std::move(host)) {}
+    : stream_(make_stream(io_context, tls)), host_(std::move(host)) {
+  // Beast reads into the buffer's free capacity, at least 512 bytes; without room reserved
+  // every answer of a few kilobytes would take one receive per 512 bytes.
+  buffer_.reserve(kReadCapacity);
+}
 
 beast::tcp_stream& ClientConnection::lowest_layer() {
   return std::visit(
@@ -86,16 +95,53 @@ Awaitable<beast::error_code> ClientConnection::read_header(ResponseParser& parse
       stream_);
 }
 
+beast::error_code ClientConnection::parse_buffered(ResponseParser& parser) {
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser.is_done()) {
+    const std::size_t used = parser.put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec || used == 0) {
+      break;
+    }
+  }
+  // need_more: the rest of the buffer is a partial chunk header; need_buffer: the body
+  // buffer is full. Both end a piece, not the message.
+  if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) {
+    ec = {};
+  }
+  return ec;
+}
+
+Awaitable<beast::error_code> ClientConnection::receive() {
+  const std::size_t room = std::max(kReadCapacity, buffer_.size() + kMinReceive) - buffer_.size();
+  const auto space = buffer_.prepare(room);
+  auto [read_ec, bytes] = co_await std::visit(
+      [&](auto& stream) { return stream.async_read_some(space, kUseTuple); }, stream_);
+  buffer_.commit(bytes);
+  co_return read_ec;
+}
+
 Awaitable<beast::error_code> ClientConnection::read_some(ResponseParser& parser, Millis timeout) {
+  const std::size_t room = parser.get().body().size;
   lowest_layer().expires_after(timeout);
-  beast::error_code ec = co_await std::visit(
-      [&](auto& stream) -> Awaitable<beast::error_code> {
-        auto [read_ec, bytes] = co_await bhttp::async_read_some(stream, buffer_, parser, kUseTuple);
-        co_return read_ec;
-      },
-      stream_);
-  // need_buffer only says the caller's body buffer is full, which is how a piece ends.
-  co_return ec == bhttp::error::need_buffer ? beast::error_code{} : ec;
+  while (true) {
+    if (auto ec = parse_buffered(parser)) {
+      co_return ec;
+    }
+    if (parser.is_done() || parser.get().body().size < room) {
+      co_return beast::error_code{};
+    }
+    beast::error_code ec = co_await receive();
+    if (ec == net::error::eof) {
+      // A body that runs to the end of the connection ends here; any other is cut short.
+      ec = {};
+      parser.put_eof(ec);
+      co_return ec;
+    }
+    if (ec) {
+      co_return ec;
+    }
+  }
 }
 
 bool ClientConnection::is_stale() {

@@ -30,7 +30,10 @@ class ClientConnection {
   // Sends a request whose body is framed by its Content-Length (prepare_payload).
   Awaitable<beast::error_code> write(Request& request, Millis timeout);
   Awaitable<beast::error_code> read_header(ResponseParser& parser, Millis timeout);
-  // Reads the next piece of the body into the parser's buffer_body.
+  // Reads the next piece of the body into the parser's buffer_body: everything already
+  // received, or else what the next receive brings. Unlike Beast's read_some, which stops
+  // after one chunk, it takes every chunk that has arrived, so stream events that came
+  // together are relayed together.
   Awaitable<beast::error_code> read_some(ResponseParser& parser, Millis timeout);
 
   // Whether the peer has closed an idle connection (or sent bytes nobody asked for), so it
@@ -53,6 +56,11 @@ class ClientConnection {
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
   beast::tcp_stream& lowest_layer();
+  // Parses what buffer_ holds into the parser's body until the body buffer is full, the
+  // message ends or only part of a chunk's framing is left.
+  beast::error_code parse_buffered(ResponseParser& parser);
+  // One receive into buffer_, up to its free capacity.
+  Awaitable<beast::error_code> receive();
 
   std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;

@@ -232,7 +232,7 @@ TEST_F(PrivacyGuardTest, PseudonymizesEmbeddingsInputForAnExternalModel) {
 
 TEST_F(PrivacyGuardTest, EmbeddingsOfCardDataOrTokenIdsStayOnOurHardware) {
   const std::string card = fmt::format("card {}", kCard);
-  for (const std::string input : {json::serialize(json::value(card)), std::string("[[17, 42]]")}) {
+  for (const std::string& input : {json::serialize(json::value(card)), std::string("[[17, 42]]")}) {
     const auto refused = post_json(gateway_.port(), "/v1/embeddings",
                                    fmt::format(R"({{"model":"embed","input":{}}})", input));
     EXPECT_EQ(refused.status, 403) << refused.body;
