@@ -26,6 +26,10 @@ constexpr std::int64_t kMaxJsonDepth = 1024;
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
 
+bool is_control_character(char c) {
+  return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
+}
+
 void read_listen(TableReader& reader, ServerConfig& server) {
   const auto listen = reader.string("listen");
   if (!listen) {
@@ -141,6 +145,11 @@ void read_provider(TableReader& reader, ProviderConfig& provider, const EnvLooku
   if (auto variable = reader.string("api_key_env")) {
     if (auto value = env(*variable)) {
       provider.api_key = *value;
+      // The key goes into a header line as it is; a line break would end that line early.
+      if (std::any_of(value->begin(), value->end(), is_control_character)) {
+        reader.error("api_key_env",
+                     fmt::format("environment variable '{}' holds a control character", *variable));
+      }
     } else {
       reader.error("api_key_env", fmt::format("environment variable '{}' is not set", *variable));
     }

@@ -9,8 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/ssl.h>
 
-#include "http/header_bytes.h"
-
 namespace switchyard::http {
 namespace {
 
@@ -72,10 +70,9 @@ Awaitable<beast::error_code> ClientConnection::connect(const Endpoints& endpoint
   co_return beast::error_code{};
 }
 
-Awaitable<beast::error_code> ClientConnection::write(Request& request, Millis timeout) {
-  std::string head;
-  append_header(head, request.base());
-  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(request.body())};
+Awaitable<beast::error_code> ClientConnection::write(std::string_view head, std::string_view body,
+                                                     Millis timeout) {
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(body)};
   lowest_layer().expires_after(timeout);
   co_return co_await std::visit(
       [&](auto& stream) -> Awaitable<beast::error_code> {

@@ -27,8 +27,9 @@ class ClientConnection {
   // Connects to the first reachable endpoint and, for TLS, verifies the peer and handshakes.
   Awaitable<beast::error_code> connect(const Endpoints& endpoints, Millis timeout);
 
-  // Sends a request whose body is framed by its Content-Length (prepare_payload).
-  Awaitable<beast::error_code> write(Request& request, Millis timeout);
+  // Sends a request: its head (start line and fields, ending in the blank line, with the
+  // body's Content-Length among them) and its body, in one gathered write.
+  Awaitable<beast::error_code> write(std::string_view head, std::string_view body, Millis timeout);
   Awaitable<beast::error_code> read_header(ResponseParser& parser, Millis timeout);
   // Reads the next piece of the body into the parser's buffer_body: everything already
   // received, or else what the next receive brings. Unlike Beast's read_some, which stops

@@ -248,31 +248,32 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(http::net::io_context& io_con
                                                    const http::EndpointCache& endpoints,
                                                    http::net::ssl::context* tls)
     : config_(config),
-      pool_(std::make_shared<http::ConnectionPool>(io_context, config, endpoints, tls)) {}
-
-http::Request OpenAiCompatibleProvider::make_request(const ProviderRequest& request) const {
-  http::Request out{bhttp::verb::post,
-                    fmt::format("{}{}", config_.base_path, endpoint_path(request.endpoint)), 11};
+      pool_(std::make_shared<http::ConnectionPool>(io_context, config, endpoints, tls)) {
   const bool default_port = config_.port == (config_.tls ? 443 : 80);
-  out.set(bhttp::field::host,
-          default_port ? config_.host : fmt::format("{}:{}", config_.host, config_.port));
-  out.set(bhttp::field::content_type, "application/json");
-  out.set(bhttp::field::accept, request.stream ? "text/event-stream" : "application/json");
-  out.set(bhttp::field::user_agent, "switchyard/" SWITCHYARD_VERSION);
-  out.set(http::kRequestIdHeader, request.request_id);
+  fixed_fields_ = fmt::format(
+      "Host: {}\r\nContent-Type: application/json\r\n"
+      "User-Agent: switchyard/" SWITCHYARD_VERSION "\r\n",
+      default_port ? config_.host : fmt::format("{}:{}", config_.host, config_.port));
   if (!config_.api_key.empty()) {
-    out.set(bhttp::field::authorization, "Bearer " + config_.api_key);
+    fixed_fields_ += fmt::format("Authorization: Bearer {}\r\n", config_.api_key);
   }
-  out.keep_alive(true);
-  out.body() = json::serialize(request.body);
-  out.prepare_payload();
-  return out;
+}
+
+std::string OpenAiCompatibleProvider::make_head(const ProviderRequest& request,
+                                                std::size_t body_size) const {
+  // The request id was checked when the request arrived (is_acceptable_request_id) and the
+  // configured parts when the config was loaded, so no value can break the framing.
+  return fmt::format("POST {}{} HTTP/1.1\r\n{}Accept: {}\r\n{}: {}\r\nContent-Length: {}\r\n\r\n",
+                     config_.base_path, endpoint_path(request.endpoint), fixed_fields_,
+                     request.stream ? "text/event-stream" : "application/json",
+                     http::kRequestIdHeader, request.request_id, body_size);
 }
 
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
     ProviderRequest request) {
   const auto deadline = std::min(request.deadline, Clock::now() + config_.request_timeout);
-  http::Request upstream_request = make_request(request);
+  const std::string payload = json::serialize(request.body);
+  const std::string head = make_head(request, payload.size());
 
   // A reused connection the upstream closed while idle fails before any response byte; that
   // request never reached the upstream, so one more try on a new connection is safe.
@@ -284,7 +285,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     }
     attempt = std::make_unique<Attempt>(std::move(lease).value());
     const bool reused = attempt->lease->reused;
-    auto ec = co_await attempt->lease->write(upstream_request,
+    auto ec = co_await attempt->lease->write(head, payload,
                                              read_budget(deadline, config_.first_byte_timeout));
     if (!ec) {
       ec = co_await attempt->lease->read_header(attempt->parser,

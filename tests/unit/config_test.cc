@@ -122,6 +122,18 @@ api_key_env = "ALSO_NOT_SET"
                  "key 'providers[0].api_key_env': environment variable 'ALSO_NOT_SET'");
 }
 
+// The key is written into the Authorization line of every upstream request as it is.
+TEST(ConfigTest, RefusesAnApiKeyWithALineBreak) {
+  expect_problem(R"([[providers]]
+name = "p"
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:1/v1"
+api_key_env = "KEY"
+)",
+                 "environment variable 'KEY' holds a control character",
+                 {{"KEY", "sk-1\r\nX-Injected: yes"}});
+}
+
 TEST(ConfigTest, RefusesInconsistentReferences) {
   expect_problem(R"([[models]]
 name = "m"
