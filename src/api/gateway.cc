@@ -84,9 +84,13 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config,
       providers_(std::move(providers)),
       shared_(std::move(shared)),
       server_(server),
+      scan_cache_(shared_.scanner != nullptr && config_->privacy.scan_cache_bytes > 0
+                      ? std::make_unique<privacy::ScanCache>(config_->privacy.scan_cache_bytes)
+                      : nullptr),
       proxy_context_{.config = *config_,
                      .providers = *providers_,
                      .scanner = shared_.scanner.get(),
+                     .scan_cache = scan_cache_.get(),
                      .conversations = shared_.conversations.get(),
                      .resilience = shared_.resilience.get(),
                      .limits = shared_.limits.get(),

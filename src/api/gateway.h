@@ -14,6 +14,7 @@
 #include "http/error_response.h"
 #include "http/exchange.h"
 #include "http/server.h"
+#include "privacy/scan_cache.h"
 #include "privacy/scanner.h"
 #include "privacy/vault_store.h"
 #include "providers/registry.h"
@@ -48,6 +49,7 @@ class Gateway final : public http::Handler {
   std::unique_ptr<providers::Registry> providers_;
   SharedParts shared_;
   const http::ServerState& server_;
+  std::unique_ptr<privacy::ScanCache> scan_cache_;  // null when the guard or the cache is off
   ProxyContext proxy_context_;
 };
 

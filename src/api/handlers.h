@@ -22,6 +22,7 @@ struct ProxyContext {
   const config::Config& config;
   const providers::Registry& providers;
   const privacy::Scanner* scanner = nullptr;         // null: the privacy guard is off
+  privacy::ScanCache* scan_cache = nullptr;          // this I/O thread's; null: none
   privacy::VaultStore* conversations = nullptr;      // shared by every I/O thread; thread-safe
   reliability::Resilience* resilience = nullptr;     // shared by every I/O thread; thread-safe
   limits::LimitBoard* limits = nullptr;              // shared by every I/O thread; thread-safe

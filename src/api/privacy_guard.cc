@@ -16,16 +16,15 @@ constexpr std::size_t kMaxConversationId = 128;
 
 // A scan that throws (out of memory, a bug in a rule) must not let the request through: it
 // counts as undecided, and undecided requests stay local.
-privacy::Decision scan_and_decide(const privacy::Scanner& scanner, const json::object& body,
-                                  const privacy::ClassActions& actions,
+privacy::Decision scan_and_decide(const ProxyContext& context, const json::object& body,
                                   privacy::Findings& findings) {
   try {
-    findings = scanner.scan_request(body);
+    findings = context.scanner->scan_request(body, context.scan_cache);
   } catch (const std::exception&) {
     findings = {};
     return privacy::undecided();
   }
-  return privacy::decide(findings, actions);
+  return privacy::decide(findings, context.config.privacy.actions);
 }
 
 ApiError blocked(const privacy::Decision& decision) {
@@ -85,8 +84,7 @@ PrivacyScan scan_privacy(PreparedRequest& prepared, const ProxyContext& context,
     return scan;
   }
   scan.conversation = std::move(conversation).value();
-  scan.decision = scan_and_decide(*context.scanner, prepared.body, context.config.privacy.actions,
-                                  scan.findings);
+  scan.decision = scan_and_decide(context, prepared.body, scan.findings);
   prepared.explanation.privacy = privacy::describe(scan.decision);
   if (scan.decision.action == privacy::Action::kBlock) {
     scan.refusal = blocked(scan.decision);

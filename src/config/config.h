@@ -161,6 +161,9 @@ struct ReliabilityConfig {
 // The privacy guard: how its scanner is built and what the policy does with each data class.
 struct PrivacyConfig {
   bool enabled = true;
+  // Text of the applications' instructions (system prompts, tool definitions) whose findings
+  // each I/O thread keeps (privacy/scan_cache.h); 0 turns the cache off.
+  std::size_t scan_cache_bytes = 1024 * 1024;
   privacy::GuardOptions guard;  // model_path defaults to the tagger the build ships
   privacy::ClassActions actions;
 };

@@ -328,6 +328,7 @@ void read_pattern(TableReader& reader, privacy::CustomPattern& pattern) {
 // [privacy]: the scanner's inputs and one action per data class.
 void read_privacy(TableReader& reader, PrivacyConfig& privacy) {
   reader.read_bool("enabled", privacy.enabled);
+  reader.read_count("scan_cache_bytes", privacy.scan_cache_bytes, 0);
   if (auto tagger = reader.string("tagger")) {
     privacy.guard.model_path = *tagger;
   }

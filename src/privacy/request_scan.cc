@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "privacy/clinical.h"
+#include "privacy/scan_cache.h"
 #include "privacy/scanner.h"
 
 namespace switchyard::privacy {
@@ -136,11 +137,22 @@ bool identifier_key(std::string_view key) {
   return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
+// The messages an application writes itself, the same on every request.
+bool is_instruction_role(std::string_view role) {
+  return role == "system" || role == "developer";
+}
+
+// Top-level members that define what the model may call or must answer with: written by the
+// application, sent unchanged on every request.
+bool is_definition_key(std::string_view key) {
+  return key == "tools" || key == "functions" || key == "response_format";
+}
+
 // Scans every text of one request and files what it finds with where it was found.
 class RequestWalk {
  public:
-  RequestWalk(const Scanner& scanner, Findings& findings)
-      : scanner_(scanner), findings_(findings) {}
+  RequestWalk(const Scanner& scanner, Findings& findings, ScanCache* cache)
+      : scanner_(scanner), findings_(findings), cache_(cache) {}
 
   void walk(const json::object& request) {
     request_ = &request;
@@ -151,6 +163,7 @@ class RequestWalk {
       } else if (key == "input") {
         input(member.value());
       } else {
+        const Instructions scope(*this, is_definition_key(key));
         within(key, [&] { other(key, member.value()); });
       }
     }
@@ -158,12 +171,42 @@ class RequestWalk {
   }
 
  private:
+  // Marks the texts walked while it lives as the application's instructions, or not.
+  class Instructions {
+   public:
+    Instructions(RequestWalk& walk, bool instructions) : walk_(walk), before_(walk.instructions_) {
+      walk_.instructions_ = instructions;
+    }
+    ~Instructions() { walk_.instructions_ = before_; }
+    Instructions(const Instructions&) = delete;
+    Instructions& operator=(const Instructions&) = delete;
+
+   private:
+    RequestWalk& walk_;
+    bool before_;
+  };
+
   // Scans `value`; true when it holds entities, which `record` then files.
   bool scan(std::string_view value) {
-    scanner_.scan(value, text_findings_);
+    if (cache_ != nullptr && instructions_) {
+      scan_cached(value);
+    } else {
+      scanner_.scan(value, text_findings_);
+    }
     evidence_ += text_findings_.clinical_evidence;
     findings_.complete = findings_.complete && text_findings_.complete;
     return !text_findings_.entities.empty();
+  }
+
+  void scan_cached(std::string_view value) {
+    if (const TextFindings* known = cache_->find(value)) {
+      text_findings_.entities.assign(known->entities.begin(), known->entities.end());
+      text_findings_.clinical_evidence = known->clinical_evidence;
+      text_findings_.complete = known->complete;
+      return;
+    }
+    scanner_.scan(value, text_findings_);
+    cache_->insert(value, text_findings_);
   }
 
   void record(const TextLocation& location) {
@@ -262,6 +305,9 @@ class RequestWalk {
 
   void message(const json::object& message, std::uint32_t index) {
     if (const auto* content = message.if_contains("content")) {
+      const auto* role = message.if_contains("role");
+      const Instructions scope(
+          *this, role != nullptr && role->is_string() && is_instruction_role(role->as_string()));
       content_of(*content, index);
     }
     if (const auto* calls = message.if_contains("tool_calls"); calls && calls->is_array()) {
@@ -312,6 +358,8 @@ class RequestWalk {
 
   const Scanner& scanner_;
   Findings& findings_;
+  ScanCache* cache_;
+  bool instructions_ = false;  // the text being walked is the application's, not a user's
   const json::object* request_ = nullptr;
   TextFindings text_findings_;
   float evidence_ = 0;
@@ -348,9 +396,9 @@ const json::string* text_at(const json::object& request, const TextLocation& loc
   return find_text(request, location);
 }
 
-Findings Scanner::scan_request(const json::object& request) const {
+Findings Scanner::scan_request(const json::object& request, ScanCache* cache) const {
   Findings findings;
-  RequestWalk walk(*this, findings);
+  RequestWalk walk(*this, findings, cache);
   walk.walk(request);
   return findings;
 }

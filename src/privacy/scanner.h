@@ -129,6 +129,8 @@ struct Findings {
   bool empty() const { return findings.empty() && !phi(); }
 };
 
+class ScanCache;
+
 class Scanner {
  public:
   // Compiles every pattern and loads the model. Fails on a custom pattern that does not
@@ -148,7 +150,11 @@ class Scanner {
   // identifiers a rewrite would break: model, role, type, name, id and the like. Images,
   // audio and files in content parts are not read. An embeddings input of token ids cannot be
   // read either, so it makes the findings incomplete.
-  Findings scan_request(const boost::json::object& request) const;
+  //
+  // With a cache (made for this scanner), the texts that are the application's instructions
+  // rather than its users' words are looked up there first: system and developer messages,
+  // and every string under tools, functions and response_format.
+  Findings scan_request(const boost::json::object& request, ScanCache* cache = nullptr) const;
 
   // The name of the rule that found an entity (Entity::rule): "payment_card", "tagger", a
   // custom pattern's name, "deny_list".

@@ -48,6 +48,8 @@ http::Millis read_budget(Clock::time_point deadline, http::Millis idle) {
 
 // Everything an attempt holds while its response body is read.
 struct Attempt {
+  // `buffer` is left uninitialized on purpose; see its declaration.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   explicit Attempt(http::Lease lease_in) : lease(std::move(lease_in)) {
     parser.header_limit(static_cast<std::uint32_t>(kMaxResponseHeader));
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());

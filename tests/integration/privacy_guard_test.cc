@@ -215,6 +215,33 @@ TEST_F(PrivacyGuardTest, PseudonymizesToolDefinitionsSchemasNamesAndUser) {
   EXPECT_EQ(sent.at("messages").at(0).at("name"), "ada");
 }
 
+// The second request's system prompt and tool definition come from the scan cache; what
+// reaches the upstream must not change.
+TEST_F(PrivacyGuardTest, InstructionsSentAgainArePseudonymizedAgain) {
+  const std::string system = fmt::format("Forward complaints to {} ({}).", kEmail, kPerson);
+  const std::string tools = fmt::format(
+      R"(,"tools":[{{"type":"function","function":{{"name":"send","description":"Mail {}"}}}}])",
+      kEmail);
+  for (const char* question : {"first question", "second question"}) {
+    json::value body = json::parse(chat_body("echo", question, tools));
+    body.at("messages")
+        .as_array()
+        .insert(body.at("messages").as_array().begin(),
+                json::object{{"role", "system"}, {"content", system}});
+    const auto response = chat(json::serialize(body));
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.header("x-switchyard-privacy"), "pseudonymize; EMAIL=2, PERSON=1");
+  }
+  expect_no_value_left();
+  ASSERT_EQ(upstream_.requests().size(), 2U);
+  for (const auto& request : upstream_.requests()) {
+    const auto sent = json::parse(request.body);
+    EXPECT_EQ(sent.at("messages").at(0).at("content"),
+              "Forward complaints to <EMAIL_1> (<PERSON_1>).");
+    EXPECT_EQ(sent.at("tools").at(0).at("function").at("description"), "Mail <EMAIL_1>");
+  }
+}
+
 TEST_F(PrivacyGuardTest, PseudonymizesEmbeddingsInputForAnExternalModel) {
   const std::string body = json::serialize(
       json::object{{"model", "embed"}, {"input", json::array{user_text(), "nothing to see"}}});

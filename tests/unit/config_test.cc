@@ -105,6 +105,14 @@ TEST(ConfigTest, ReadsTheJsonBoundsWithinTheirRanges) {
   expect_problem("[server]\nmax_json_string_bytes = 0\n", "key 'server.max_json_string_bytes'");
 }
 
+TEST(ConfigTest, ReadsTheScanCacheSizeWhereZeroTurnsItOff) {
+  EXPECT_EQ(PrivacyConfig{}.scan_cache_bytes, 1024U * 1024U);
+  auto config = load_string("[privacy]\nscan_cache_bytes = 0\n", "cache.toml", env_with({}));
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->privacy.scan_cache_bytes, 0U);
+  expect_problem("[privacy]\nscan_cache_bytes = -1\n", "key 'privacy.scan_cache_bytes'");
+}
+
 TEST(ConfigTest, RefusesUnknownKeys) {
   expect_problem("[server]\nlisten_port = 1\n",
                  "bad.toml:2:15: key 'server.listen_port': unknown key");
