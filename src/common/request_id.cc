@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <random>
 
-#include <fmt/format.h>
+#include <fmt/compile.h>
 
 namespace switchyard {
 namespace {
@@ -31,7 +31,8 @@ std::uint32_t next_sequence() {
 }  // namespace
 
 std::string make_request_id() {
-  return fmt::format("{:016x}{:08x}", process_prefix(), next_sequence());
+  // Compiled: parsing the format string at run time was a measurable share of a request.
+  return fmt::format(FMT_COMPILE("{:016x}{:08x}"), process_prefix(), next_sequence());
 }
 
 bool is_acceptable_request_id(std::string_view id) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <boost/json.hpp>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "common/json_arena.h"
@@ -265,10 +266,11 @@ std::string OpenAiCompatibleProvider::make_head(const ProviderRequest& request,
                                                 std::size_t body_size) const {
   // The request id was checked when the request arrived (is_acceptable_request_id) and the
   // configured parts when the config was loaded, so no value can break the framing.
-  return fmt::format("POST {}{} HTTP/1.1\r\n{}Accept: {}\r\n{}: {}\r\nContent-Length: {}\r\n\r\n",
-                     config_.base_path, endpoint_path(request.endpoint), fixed_fields_,
-                     request.stream ? "text/event-stream" : "application/json",
-                     http::kRequestIdHeader, request.request_id, body_size);
+  return fmt::format(
+      FMT_COMPILE("POST {}{} HTTP/1.1\r\n{}Accept: {}\r\n{}: {}\r\nContent-Length: {}\r\n\r\n"),
+      config_.base_path, endpoint_path(request.endpoint), fixed_fields_,
+      request.stream ? "text/event-stream" : "application/json", http::kRequestIdHeader,
+      request.request_id, body_size);
 }
 
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
