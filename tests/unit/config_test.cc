@@ -118,27 +118,23 @@ TEST(ConfigTest, RefusesUnknownKeys) {
                  "bad.toml:2:15: key 'server.listen_port': unknown key");
 }
 
+// A provider whose key comes from the environment variable `variable`.
+std::string provider_keyed_by(const std::string& variable) {
+  return "[[providers]]\nname = \"p\"\nkind = \"openai_compatible\"\n"
+         "base_url = \"http://127.0.0.1:1/v1\"\napi_key_env = \"" +
+         variable + "\"\n";
+}
+
 TEST(ConfigTest, RefusesMissingEnvironmentVariables) {
   expect_problem("[[keys]]\nname = \"a\"\nkey = \"${NOT_SET}\"\n",
                  "key 'keys[0].key': environment variable 'NOT_SET' is not set");
-  expect_problem(R"([[providers]]
-name = "p"
-kind = "openai_compatible"
-base_url = "http://127.0.0.1:1/v1"
-api_key_env = "ALSO_NOT_SET"
-)",
+  expect_problem(provider_keyed_by("ALSO_NOT_SET"),
                  "key 'providers[0].api_key_env': environment variable 'ALSO_NOT_SET'");
 }
 
 // The key is written into the Authorization line of every upstream request as it is.
 TEST(ConfigTest, RefusesAnApiKeyWithALineBreak) {
-  expect_problem(R"([[providers]]
-name = "p"
-kind = "openai_compatible"
-base_url = "http://127.0.0.1:1/v1"
-api_key_env = "KEY"
-)",
-                 "environment variable 'KEY' holds a control character",
+  expect_problem(provider_keyed_by("KEY"), "environment variable 'KEY' holds a control character",
                  {{"KEY", "sk-1\r\nX-Injected: yes"}});
 }
 
