@@ -61,7 +61,8 @@ constexpr std::string_view kRequest = R"({
   "model": "fast",
   "messages": [
     {"role": "system", "content": "You are helpful. Escalate to ops@example.com."},
-    {"role": "developer", "content": [{"type": "text", "text": "Card on file 4111 1111 1111 1111"}]},
+    {"role": "developer",
+     "content": [{"type": "text", "text": "Card on file 4111 1111 1111 1111"}]},
     {"role": "user", "content": "Mail me at jane@example.org"}
   ],
   "tools": [{"type": "function", "function": {"name": "page",
