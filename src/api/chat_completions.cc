@@ -152,13 +152,12 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
                                                providers::ChunkStream& stream, Relay relay,
                                                std::optional<Usage>& usage, std::int64_t& relayed) {
   const config::ModelConfig& model = relay.model;
-  bhttp::response_header<> header;
-  header.result(bhttp::status::ok);
-  header.set(bhttp::field::content_type, "text/event-stream");
-  header.set(bhttp::field::cache_control, "no-cache");
-  header.set("x-switchyard-model", model.name);
-  add_explanation(header, relay.explanation);
-  exchange.start_stream(std::move(header));
+  http::ResponseHead head(bhttp::status::ok);
+  head.add(bhttp::field::content_type, "text/event-stream")
+      .add(bhttp::field::cache_control, "no-cache")
+      .add(kModelHeader, model.name);
+  add_explanation(head, relay.explanation);
+  exchange.start_stream(std::move(head));
   std::string outgoing;
   while (true) {
     auto chunk = co_await stream.next();

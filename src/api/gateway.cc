@@ -41,13 +41,13 @@ spdlog::logger& api_logger() {
   return *logger;
 }
 
-void add_explanation(bhttp::fields& headers, const Explanation& explanation) {
+void add_explanation(http::ResponseHead& head, const Explanation& explanation) {
   if (!explanation.privacy.empty()) {
-    headers.set(kPrivacyHeader, explanation.privacy);
+    head.add(kPrivacyHeader, explanation.privacy);
   }
   if (!explanation.route.empty()) {
-    headers.set(kRouteHeader, explanation.route);
-    headers.set(kRouteReasonHeader, explanation.route_reason);
+    head.add(kRouteHeader, explanation.route);
+    head.add(kRouteReasonHeader, explanation.route_reason);
   }
 }
 
@@ -60,9 +60,10 @@ http::Awaitable<void> respond_error(http::Exchange& exchange, const http::ErrorI
                                     const Explanation& explanation) {
   api_logger().debug("request {} failed: {} {}", exchange.request_id(),
                      static_cast<unsigned>(error.status), error.code.value_or(""));
-  auto response = http::make_error_response(error);
-  add_explanation(response, explanation);
-  co_await exchange.respond(std::move(response));
+  http::Response response = http::make_error_response(error);
+  http::ResponseHead head = http::ResponseHead::from(response.base());
+  add_explanation(head, explanation);
+  co_await exchange.respond(std::move(head), std::move(response.body()));
 }
 
 Result<std::shared_ptr<const privacy::Scanner>, std::string> make_scanner(

@@ -29,6 +29,8 @@ struct ProxyContext {
   const router::Classifiers* classifiers = nullptr;  // null: the routes use no classifier
 };
 
+// The model that answered, on every answer and stream.
+inline constexpr std::string_view kModelHeader = "x-switchyard-model";
 // The response headers that explain how a request was handled: the privacy action with the
 // entity counts, and for a routed alias the route taken and the facts it matched on.
 inline constexpr std::string_view kPrivacyHeader = "x-switchyard-privacy";
@@ -42,7 +44,7 @@ struct Explanation {
   std::string route_reason;
 };
 
-void add_explanation(boost::beast::http::fields& headers, const Explanation& explanation);
+void add_explanation(http::ResponseHead& head, const Explanation& explanation);
 
 // `key` is the gateway key the request came with; null when the gateway has none.
 http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const ProxyContext& context,

@@ -9,6 +9,7 @@
 namespace switchyard::api {
 namespace {
 
+namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 std::int64_t token_count(const json::object& usage, std::string_view key) {
@@ -120,10 +121,10 @@ http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const Explanation& explanation) {
   const auto usage = read_usage(answer);
   answer["model"] = model.name;
-  auto response = json_response(json::serialize(answer));
-  response.set("x-switchyard-model", model.name);
-  add_explanation(response, explanation);
-  co_await exchange.respond(std::move(response));
+  http::ResponseHead head(bhttp::status::ok);
+  head.add(bhttp::field::content_type, "application/json").add(kModelHeader, model.name);
+  add_explanation(head, explanation);
+  co_await exchange.respond(std::move(head), json::serialize(answer));
   log_request(exchange, &model, "ok", usage, started, explanation);
 }
 

@@ -95,25 +95,33 @@ Check boolean(const json::value& value, std::string_view param) {
   return std::nullopt;
 }
 
-Check content(const json::value& value, const std::string& param, bool may_be_null) {
+// The path of a part of messages[index], built only for an error: a valid request makes no
+// strings here.
+std::string message_path(std::size_t index, std::string_view rest) {
+  return fmt::format("messages[{}]{}", index, rest);
+}
+
+Check content(const json::value& value, std::size_t message, bool may_be_null) {
   if (value.is_string() || (value.is_null() && may_be_null)) {
     return std::nullopt;
   }
   if (!value.is_array()) {
-    return invalid_field(param, "must be a string or an array of content parts");
+    return invalid_field(message_path(message, ".content"),
+                         "must be a string or an array of content parts");
   }
   const auto& parts = value.as_array();
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string part = fmt::format("{}[{}]", param, i);
     const auto* object = parts[i].if_object();
     const auto* type = object ? object->if_contains("type") : nullptr;
     if (type == nullptr || !type->is_string()) {
-      return invalid_field(part + ".type", "must be a string");
+      return invalid_field(message_path(message, fmt::format(".content[{}].type", i)),
+                           "must be a string");
     }
     if (*type == "text") {
       const auto* text = object->if_contains("text");
       if (text == nullptr || !text->is_string()) {
-        return invalid_field(part + ".text", "must be a string");
+        return invalid_field(message_path(message, fmt::format(".content[{}].text", i)),
+                             "must be a string");
       }
     }
   }
@@ -121,18 +129,17 @@ Check content(const json::value& value, const std::string& param, bool may_be_nu
 }
 
 Check message(const json::value& value, std::size_t index) {
-  const std::string param = fmt::format("messages[{}]", index);
   const auto* object = value.if_object();
   if (object == nullptr) {
-    return invalid_field(param, "must be an object");
+    return invalid_field(message_path(index, ""), "must be an object");
   }
   const auto* role = object->if_contains("role");
   if (role == nullptr) {
-    return invalid_field(param + ".role", "is required");
+    return invalid_field(message_path(index, ".role"), "is required");
   }
   if (!role->is_string() || std::find(kRoles.begin(), kRoles.end(),
                                       std::string_view(role->as_string())) == kRoles.end()) {
-    return invalid_field(param + ".role",
+    return invalid_field(message_path(index, ".role"),
                          "must be one of system, developer, user, assistant, tool, function");
   }
   const auto* body = object->if_contains("content");
@@ -142,9 +149,9 @@ Check message(const json::value& value, std::size_t index) {
     if (assistant) {
       return std::nullopt;
     }
-    return invalid_field(param + ".content", "is required");
+    return invalid_field(message_path(index, ".content"), "is required");
   }
-  return content(*body, param + ".content", assistant);
+  return content(*body, index, assistant);
 }
 
 Check messages(const json::object& body) {

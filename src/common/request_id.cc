@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <random>
+#include <string>
 
 #include <fmt/compile.h>
 
@@ -10,6 +11,8 @@ namespace switchyard {
 namespace {
 
 constexpr std::size_t kMaxClientIdLength = 128;
+// Sixteen hex digits of the process's prefix, then eight of the sequence.
+constexpr std::size_t kIdLength = 24;
 
 std::uint64_t process_prefix() {
   static const std::uint64_t prefix = [] {
@@ -31,8 +34,10 @@ std::uint32_t next_sequence() {
 }  // namespace
 
 std::string make_request_id() {
-  // Compiled: parsing the format string at run time was a measurable share of a request.
-  return fmt::format(FMT_COMPILE("{:016x}{:08x}"), process_prefix(), next_sequence());
+  // Compiled, and written in place: both were measurable shares of a request.
+  std::string id(kIdLength, '0');
+  fmt::format_to(id.data(), FMT_COMPILE("{:016x}{:08x}"), process_prefix(), next_sequence());
+  return id;
 }
 
 bool is_acceptable_request_id(std::string_view id) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -43,6 +45,10 @@ class ClientConnection {
   // the caller's retry, so the hot path saves a syscall.
   bool is_stale();
 
+  // Room for the body bytes a read_some hands over, kept with the connection so that a
+  // request does not allocate it.
+  std::span<char> body_space() { return {body_space_.get(), kBodySpace}; }
+
   // Records when the connection went back to the pool.
   void mark_idle() { idle_since_ = std::chrono::steady_clock::now(); }
 
@@ -63,8 +69,12 @@ class ClientConnection {
   // One receive into buffer_, up to its free capacity.
   Awaitable<beast::error_code> receive();
 
+  static constexpr std::size_t kBodySpace = 16 * 1024;
+
   std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;
+  // Left uninitialized: every byte is written by the parser before it is read.
+  std::unique_ptr<char[]> body_space_ = std::make_unique_for_overwrite<char[]>(kBodySpace);
   std::string host_;
   std::chrono::steady_clock::time_point idle_since_{};
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/response_head.h"
 #include "http/types.h"
 
 namespace switchyard::http {
@@ -25,12 +26,13 @@ class Exchange {
 
   // Sends a complete response. x-request-id, Content-Length and the keep-alive decision are
   // filled in here. Returns false when the client could not be written to.
+  Awaitable<bool> respond(ResponseHead head, std::string body);
   Awaitable<bool> respond(Response response);
 
   // Starts a chunked response with the given status and headers (x-request-id is added).
   // Nothing is written yet: the header leaves with the first chunk, or with the end, so that
   // a stream costs one write fewer. A client that is gone is noticed at that write.
-  void start_stream(bhttp::response_header<> header);
+  void start_stream(ResponseHead head);
   // Sends one chunk of a started stream; an empty chunk is skipped.
   Awaitable<bool> write_chunk(std::string_view data);
   // Ends a started stream: `last` as a final chunk unless it is empty, then the terminating

@@ -11,7 +11,6 @@
 
 #include "common/log.h"
 #include "common/request_id.h"
-#include "http/header_bytes.h"
 #include "http/request_hygiene.h"
 #include "http/worker.h"
 
@@ -318,30 +317,30 @@ Awaitable<bool> Session::write_error(const ErrorInfo& error) {
 // Exchange: writes go straight to the session's stream; each write has its own deadline so a
 // client that stops reading cannot hold the connection forever.
 
-Awaitable<bool> Exchange::respond(Response response) {
+Awaitable<bool> Exchange::respond(ResponseHead head, std::string body) {
   responded_ = true;
-  response.set(kRequestIdHeader, request_id_);
-  response.keep_alive(session_.keep_alive_after(request_));
-  response.prepare_payload();
+  head.add(kRequestIdHeader, request_id_);
+  const std::string wire_head =
+      std::move(head).finish_sized(body.size(), session_.keep_alive_after(request_));
   session_.end_in_flight();
   session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  std::string head;
-  append_header(head, response.base());
-  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(response.body())};
+  const std::array<net::const_buffer, 2> wire{net::buffer(wire_head), net::buffer(body)};
   auto [ec, bytes] = co_await net::async_write(session_.stream_, wire, kUseTuple);
   session_.stream_.expires_never();
   client_gone_ = client_gone_ || static_cast<bool>(ec);
   co_return !ec;
 }
 
-void Exchange::start_stream(bhttp::response_header<> header) {
+Awaitable<bool> Exchange::respond(Response response) {
+  ResponseHead head = ResponseHead::from(response.base());
+  co_return co_await respond(std::move(head), std::move(response.body()));
+}
+
+void Exchange::start_stream(ResponseHead head) {
   responded_ = true;
-  header.set(kRequestIdHeader, request_id_);
-  bhttp::response<bhttp::empty_body> response{std::move(header)};
-  response.keep_alive(session_.keep_alive_after(request_));
-  response.chunked(true);
+  head.add(kRequestIdHeader, request_id_);
   // The header waits in wire_ for the stream's first write.
-  append_header(wire_, response.base());
+  wire_ = std::move(head).finish_chunked(session_.keep_alive_after(request_));
 }
 
 Awaitable<bool> Exchange::write_chunk(std::string_view data) {

@@ -1,8 +1,8 @@
 #include "providers/openai_compatible.h"
 
-#include <array>
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <limits>
 
 #include <boost/json.hpp>
@@ -23,8 +23,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxErrorBody = 1024 * 1024;
 constexpr std::size_t kMaxAnswerBody = 64 * 1024 * 1024;
 constexpr std::size_t kMaxResponseHeader = 64 * 1024;
-constexpr std::size_t kReadBuffer = 16 * 1024;
 constexpr std::size_t kMaxReasonChars = 512;
+// What a stream may still send after [DONE] before its connection is given up.
+constexpr std::size_t kMaxTrailingBytes = 16 * 1024;
 
 ProviderError make_error(ProviderError::Kind kind, std::string message) {
   ProviderError error;
@@ -49,8 +50,6 @@ http::Millis read_budget(Clock::time_point deadline, http::Millis idle) {
 
 // Everything an attempt holds while its response body is read.
 struct Attempt {
-  // `buffer` is left uninitialized on purpose; see its declaration.
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   explicit Attempt(http::Lease lease_in) : lease(std::move(lease_in)) {
     parser.header_limit(static_cast<std::uint32_t>(kMaxResponseHeader));
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -59,11 +58,12 @@ struct Attempt {
   // Reads the next piece of body into `out` (appending). Returns an error code, or success
   // with nothing appended once the body is complete.
   http::Awaitable<http::beast::error_code> read_piece(std::string& out, http::Millis timeout) {
+    const std::span<char> space = lease->body_space();
     auto& body = parser.get().body();
-    body.data = buffer.data();
-    body.size = buffer.size();
+    body.data = space.data();
+    body.size = space.size();
     const auto ec = co_await lease->read_some(parser, timeout);
-    out.append(buffer.data(), buffer.size() - body.size);
+    out.append(space.data(), space.size() - body.size);
     co_return ec;
   }
 
@@ -85,9 +85,6 @@ struct Attempt {
 
   http::Lease lease;
   http::ResponseParser parser;
-  // Left uninitialized: every byte read is written by the socket first, and zeroing 16 KiB
-  // per request is measurable on the hot path.
-  std::array<char, kReadBuffer> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
 };
 
 // Until its first event the stream waits up to the first-byte timeout (a server may send
@@ -153,7 +150,7 @@ class SseChunkStream final : public ChunkStream {
   // reused; a short budget keeps a sloppy upstream from delaying the client.
   Awaitable<void> finish_body() {
     std::string rest;
-    const auto ec = co_await attempt_->read_all(rest, kReadBuffer, deadline_, idle_);
+    const auto ec = co_await attempt_->read_all(rest, kMaxTrailingBytes, deadline_, idle_);
     (void)ec;  // the answer is complete either way; a failure only costs the connection
   }
 
@@ -266,11 +263,15 @@ std::string OpenAiCompatibleProvider::make_head(const ProviderRequest& request,
                                                 std::size_t body_size) const {
   // The request id was checked when the request arrived (is_acceptable_request_id) and the
   // configured parts when the config was loaded, so no value can break the framing.
-  return fmt::format(
+  // Formatted on the stack and copied once: formatting into a string grows it several times.
+  fmt::memory_buffer head;
+  fmt::format_to(
+      std::back_inserter(head),
       FMT_COMPILE("POST {}{} HTTP/1.1\r\n{}Accept: {}\r\n{}: {}\r\nContent-Length: {}\r\n\r\n"),
       config_.base_path, endpoint_path(request.endpoint), fixed_fields_,
       request.stream ? "text/event-stream" : "application/json", http::kRequestIdHeader,
       request.request_id, body_size);
+  return fmt::to_string(head);
 }
 
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
