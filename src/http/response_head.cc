@@ -43,8 +43,7 @@ ResponseHead& ResponseHead::add(bhttp::field name, std::string_view value) {
 }
 
 std::string ResponseHead::finish_sized(std::size_t content_length, bool keep_alive) && {
-  fmt::format_to(std::back_inserter(bytes_), FMT_COMPILE("Content-Length: {}\r\n"),
-                 content_length);
+  fmt::format_to(std::back_inserter(bytes_), FMT_COMPILE("Content-Length: {}\r\n"), content_length);
   end(keep_alive);
   return std::move(bytes_);
 }

@@ -132,8 +132,10 @@ class SseChunkStream final : public ChunkStream {
       co_await finish_body();
       co_return std::optional<json::object>{};
     }
+    // The previous chunk is no longer read (see ChunkStream::next), so its memory is reused.
+    arena_.release();
     json::error_code ec;
-    json::value value = json::parse(event.data, ec, make_json_arena());
+    json::value value = json::parse(event.data, ec, arena_.storage());
     if (ec || !value.is_object()) {
       co_return fail(make_error(ProviderError::Kind::kProtocol,
                                 "the upstream sent a stream chunk that is not a JSON object"));
@@ -174,6 +176,7 @@ class SseChunkStream final : public ChunkStream {
   // Scratch for one read and the events it completed, kept so that their capacity is reused.
   std::string piece_;
   std::vector<http::SseEvent> decoded_;
+  JsonArena arena_;  // the current chunk's values
 };
 
 std::string_view endpoint_path(Endpoint endpoint) {
@@ -324,8 +327,9 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
   if (auto ec = co_await attempt->read_all(body, kMaxAnswerBody, deadline, config_.idle_timeout)) {
     co_return fail(from_network_error(ec, "reading the upstream's answer"));
   }
+  auto arena = std::make_unique<JsonArena>();
   json::error_code parse_ec;
-  json::value value = json::parse(body, parse_ec, make_json_arena());
+  json::value value = json::parse(body, parse_ec, arena->storage());
   if (parse_ec || !value.is_object()) {
     co_return fail(
         make_error(ProviderError::Kind::kProtocol, "the upstream's answer is not a JSON object"));
@@ -337,8 +341,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     error.kind = ProviderError::Kind::kProtocol;
     co_return fail(std::move(error));
   }
-  // Constructed from the answer rather than assigned, so that it keeps the answer's arena.
-  ProviderResponse response{.body = std::move(value.as_object())};
+  // Constructed from the answer rather than assigned, so that it stays in the answer's arena.
+  ProviderResponse response{.arena = std::move(arena), .body = std::move(value.as_object())};
   co_return response;
 }
 

@@ -12,6 +12,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "common/json_arena.h"
 #include "common/result.h"
 #include "http/types.h"
 
@@ -43,7 +44,9 @@ class ChunkStream {
  public:
   virtual ~ChunkStream() = default;
   // The next chunk (an OpenAI chat.completion.chunk object), or nullopt at the clean end of
-  // the stream. After an error or the end, do not call again.
+  // the stream. After an error or the end, do not call again. A chunk may live in memory the
+  // stream reuses: it is valid until the next call (destroying it later is safe), so copy
+  // what must outlive that.
   virtual Awaitable<Result<std::optional<boost::json::object>, ProviderError>> next() = 0;
 
   // Whether next() can answer at once from what has already arrived, so a caller may batch
@@ -64,6 +67,10 @@ struct ProviderRequest {
 };
 
 struct ProviderResponse {
+  // What `body` lives in when the provider parsed it, so that the answer costs nothing to
+  // destroy. Declared first so that it goes last; a body moved out of the response must not
+  // be read after the response is gone.
+  std::unique_ptr<JsonArena> arena;
   boost::json::object body;             // a whole answer, when not streaming
   std::unique_ptr<ChunkStream> stream;  // a streamed answer
 };
