@@ -14,7 +14,7 @@ readonly PACKAGES=(
   g++ cmake make ccache pkg-config git ca-certificates openssl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev googletest clang-format libvectorscan-dev wamerican
+  libgtest-dev googletest clang-format libvectorscan-dev wamerican libmimalloc-dev
 )
 
 install_packages() {
