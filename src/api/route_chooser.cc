@@ -128,7 +128,7 @@ http::Awaitable<Answer> send_by(providers::Provider& provider, providers::Provid
   try {
     auto outcome = co_await std::move(race);
     if (outcome.index() == 0) {
-      answer = std::move(std::get<0>(outcome));
+      answer.emplace(std::move(std::get<0>(outcome)));
     }
   } catch (const boost::system::system_error& thrown) {
     error = {.kind = Kind::kUnavailable, .message = thrown.what()};

@@ -4,6 +4,7 @@
 #include <deque>
 #include <iterator>
 #include <limits>
+#include <span>
 
 #include <boost/json.hpp>
 #include <fmt/compile.h>

@@ -73,6 +73,14 @@ struct ProviderResponse {
   std::unique_ptr<JsonArena> arena;
   boost::json::object body;             // a whole answer, when not streaming
   std::unique_ptr<ChunkStream> stream;  // a streamed answer
+
+  // A response moves by construction only. Assigning one to another would free the target's
+  // arena (and stream, where a prefetched chunk may live) while its body still points there.
+  struct ConstructOnly {
+    ConstructOnly() = default;
+    ConstructOnly(ConstructOnly&&) = default;
+    ConstructOnly& operator=(ConstructOnly&&) = delete;
+  } construct_only;
 };
 
 class Provider {
