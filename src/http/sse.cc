@@ -1,6 +1,28 @@
 #include "http/sse.h"
 
+#include <cstring>
+
 namespace switchyard::http {
+namespace {
+
+// Where the line that starts at `at` ends: the first '\r' or '\n', or npos. Two memchr
+// passes over the line instead of find_first_of, which libstdc++ runs as one memchr over the
+// two delimiters per byte of the line.
+std::size_t line_end(std::string_view bytes, std::size_t at) {
+  const char* begin = bytes.data() + at;
+  const std::size_t size = bytes.size() - at;
+  const void* newline = std::memchr(begin, '\n', size);
+  const std::size_t before_newline =
+      newline == nullptr ? size
+                         : static_cast<std::size_t>(static_cast<const char*>(newline) - begin);
+  const void* carriage = std::memchr(begin, '\r', before_newline);
+  if (carriage != nullptr) {
+    return at + static_cast<std::size_t>(static_cast<const char*>(carriage) - begin);
+  }
+  return newline == nullptr ? std::string_view::npos : at + before_newline;
+}
+
+}  // namespace
 
 bool SseDecoder::feed(std::string_view bytes, std::vector<SseEvent>& out) {
   if (failed_) {
@@ -16,7 +38,7 @@ bool SseDecoder::feed(std::string_view bytes, std::vector<SseEvent>& out) {
       }
     }
     // The rest of the current line goes in whole; a line ending hands the line over.
-    const std::size_t end = bytes.find_first_of("\r\n", at);
+    const std::size_t end = line_end(bytes, at);
     line_.append(bytes.substr(at, end == std::string_view::npos ? end : end - at));
     if (line_.size() + pending_.data.size() > max_event_bytes_) {
       failed_ = true;

@@ -42,6 +42,19 @@ TEST(SseTest, HandlesAllLineEndingsAndMultiLineData) {
   EXPECT_EQ(events[1].data, "x");
 }
 
+TEST(SseTest, MixedLineEndingsDecodeTheSameInAnyPieces) {
+  // Each kind of line ending before and after each other kind, whole and split at every byte.
+  const std::string stream = "data: a\ndata: b\r\n\ndata: c\rdata: d\n\r\ndata: e\r\rdata: f\n\n";
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    const auto events = decode_in_pieces(stream, piece);
+    ASSERT_EQ(events.size(), 4U) << piece;
+    EXPECT_EQ(events[0].data, "a\nb") << piece;
+    EXPECT_EQ(events[1].data, "c\nd") << piece;
+    EXPECT_EQ(events[2].data, "e") << piece;
+    EXPECT_EQ(events[3].data, "f") << piece;
+  }
+}
+
 TEST(SseTest, KeepsAnEmptyFirstDataLine) {
   const auto events = decode_in_pieces("data:\ndata: x\n\n", 100);
   ASSERT_EQ(events.size(), 1U);
