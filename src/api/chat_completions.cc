@@ -105,17 +105,23 @@ class PrefetchedStream final : public providers::ChunkStream {
   PrefetchedStream(providers::ChunkStream& rest, std::optional<json::object> first)
       : rest_(rest), first_(std::move(first)), ended_(!first_) {}
 
-  providers::Awaitable<Result<std::optional<json::object>, providers::ProviderError>> next()
-      override {
-    if (first_) {
-      std::optional<json::object> chunk = std::move(first_);
-      first_.reset();
-      co_return chunk;
+  providers::Awaitable<Chunk> next() override {
+    if (auto chunk = take_buffered()) {
+      co_return std::move(*chunk);
     }
     if (ended_) {
       co_return std::optional<json::object>{};
     }
     co_return co_await rest_.next();
+  }
+
+  std::optional<Chunk> take_buffered() override {
+    if (first_) {
+      std::optional<json::object> chunk = std::move(first_);
+      first_.reset();
+      return Chunk(std::move(chunk));
+    }
+    return ended_ ? std::nullopt : rest_.take_buffered();
   }
 
   bool has_buffered() const override { return first_.has_value() || rest_.has_buffered(); }
@@ -160,7 +166,11 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
   exchange.start_stream(std::move(head));
   std::string outgoing;
   while (true) {
-    auto chunk = co_await stream.next();
+    auto buffered = stream.take_buffered();
+    if (!buffered) {
+      buffered.emplace(co_await stream.next());
+    }
+    providers::ChunkStream::Chunk& chunk = *buffered;
     if (!chunk) {
       const ApiError error = from_provider_error(chunk.error(), model.provider);
       append_held_text(outgoing, relay, usage);

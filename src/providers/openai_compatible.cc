@@ -100,7 +100,7 @@ class SseChunkStream final : public ChunkStream {
         first_byte_(config.first_byte_timeout),
         idle_(config.idle_timeout) {}
 
-  Awaitable<Result<std::optional<json::object>, ProviderError>> next() override {
+  Awaitable<Chunk> next() override {
     while (events_.empty()) {
       if (attempt_->parser.is_done()) {
         // The body ended without [DONE]. A cleanly finished body is a finished stream.
@@ -118,35 +118,44 @@ class SseChunkStream final : public ChunkStream {
       events_.insert(events_.end(), std::make_move_iterator(decoded_.begin()),
                      std::make_move_iterator(decoded_.end()));
     }
-    http::SseEvent event = std::move(events_.front());
-    events_.pop_front();
-    started_ = true;
-    co_return co_await decode(event);
+    if (is_done(events_.front())) {
+      events_.pop_front();
+      started_ = true;
+      co_await finish_body();
+      co_return std::optional<json::object>{};
+    }
+    co_return take_front();
+  }
+
+  std::optional<Chunk> take_buffered() override {
+    if (events_.empty() || is_done(events_.front())) {
+      return std::nullopt;  // [DONE] still has the rest of the body to read
+    }
+    return take_front();
   }
 
   bool has_buffered() const override { return !events_.empty(); }
 
  private:
-  Awaitable<Result<std::optional<json::object>, ProviderError>> decode(
-      const http::SseEvent& event) {
-    if (event.data == "[DONE]") {
-      co_await finish_body();
-      co_return std::optional<json::object>{};
-    }
+  static bool is_done(const http::SseEvent& event) { return event.data == "[DONE]"; }
+
+  // Parses the first buffered event, which is not [DONE], as a chunk.
+  Chunk take_front() {
+    const http::SseEvent event = std::move(events_.front());
+    events_.pop_front();
+    started_ = true;
     // The previous chunk is no longer read (see ChunkStream::next), so its memory is reused.
     arena_.release();
     json::error_code ec;
     json::value value = json::parse(event.data, ec, arena_.storage());
     if (ec || !value.is_object()) {
-      co_return fail(make_error(ProviderError::Kind::kProtocol,
-                                "the upstream sent a stream chunk that is not a JSON object"));
+      return fail(make_error(ProviderError::Kind::kProtocol,
+                             "the upstream sent a stream chunk that is not a JSON object"));
     }
     if (const auto* error = value.as_object().if_contains("error")) {
-      ProviderError failure =
-          parse_upstream_error(502, json::serialize(json::object{{"error", *error}}));
-      co_return fail(std::move(failure));
+      return fail(parse_upstream_error(502, json::serialize(json::object{{"error", *error}})));
     }
-    co_return std::optional<json::object>(std::move(value.as_object()));
+    return std::optional<json::object>(std::move(value.as_object()));
   }
 
   // Reads what follows [DONE] (normally just the last HTTP chunk) so the connection can be

@@ -42,12 +42,20 @@ struct ProviderError {
 // A streamed answer, pulled chunk by chunk.
 class ChunkStream {
  public:
+  // A chunk (an OpenAI chat.completion.chunk object), nullopt at the clean end of the stream,
+  // or why the stream failed.
+  using Chunk = Result<std::optional<boost::json::object>, ProviderError>;
+
   virtual ~ChunkStream() = default;
-  // The next chunk (an OpenAI chat.completion.chunk object), or nullopt at the clean end of
-  // the stream. After an error or the end, do not call again. A chunk may live in memory the
-  // stream reuses: it is valid until the next call (destroying it later is safe), so copy
-  // what must outlive that.
-  virtual Awaitable<Result<std::optional<boost::json::object>, ProviderError>> next() = 0;
+  // The next chunk. After an error or the end, do not call again. A chunk may live in memory
+  // the stream reuses: it is valid until the next call of next() or take_buffered()
+  // (destroying it later is safe), so copy what must outlive that.
+  virtual Awaitable<Chunk> next() = 0;
+
+  // The next chunk if it has already arrived and needs no waiting to hand over, without
+  // starting a coroutine; otherwise nullopt, and next() is the way on. Most chunks of a fast
+  // stream arrive several to a read, and a coroutine per chunk is a good part of their cost.
+  virtual std::optional<Chunk> take_buffered() { return std::nullopt; }
 
   // Whether next() can answer at once from what has already arrived, so a caller may batch
   // what it sends on.

@@ -254,6 +254,23 @@ TEST_F(ReliabilityTest, InvalidJsonInTheTenthEventSendsNoGarbage) {
   EXPECT_EQ(streamed.text, "w0 w1 w2 w3 w4 w5 w6 w7 ");
 }
 
+TEST_F(ReliabilityTest, AnErrorEventMidStreamEndsTheStreamWithTheUpstreamsReason) {
+  start("", model("failing", "tokens-20+error-event-6") + model("ok", "tokens-2"));
+  const auto response = chat(chat_body("failing", true));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const Streamed streamed = parse_stream(response);
+  EXPECT_FALSE(streamed.done);
+  ASSERT_TRUE(streamed.error);
+  const auto& error = streamed.events.back().at("error");
+  EXPECT_NE(std::string_view(error.at("message").as_string()).find("while processing"),
+            std::string_view::npos)
+      << response.body;
+  // Events 1-5 (the role chunk and four words) went through, nothing after the error.
+  EXPECT_EQ(streamed.text, "w0 w1 w2 w3 ");
+  // The gateway is healthy afterwards.
+  EXPECT_EQ(chat(chat_body("ok")).status, 200);
+}
+
 TEST_F(ReliabilityTest, StreamWithoutDoneIsFinalisedPromptlyWithUsage) {
   start("", model("no-done", "tokens-5+no-done"));
   const auto sent = Clock::now();

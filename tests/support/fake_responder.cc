@@ -59,14 +59,21 @@ Answer fault_error_answer(const Fault& fault) {
   return answer;
 }
 
-// The stream faults that change what is sent rather than how: an event that is not JSON, or
-// no [DONE] at the end.
+// The stream faults that change what is sent rather than how: an event that is not JSON, an
+// error in place of an event, or no [DONE] at the end.
 void spoil_stream(const Fault& fault, Answer& answer) {
   if (!answer.streaming) {
     return;
   }
   if (fault.bad_json_at && *fault.bad_json_at >= 1 && *fault.bad_json_at <= answer.events.size()) {
     answer.events[*fault.bad_json_at - 1] = sse_event(R"({"id": "chatcmpl-broken", "choices": [)");
+  }
+  if (fault.error_event_at && *fault.error_event_at >= 1 &&
+      *fault.error_event_at <= answer.events.size()) {
+    answer.events.resize(*fault.error_event_at);
+    answer.events.back() =
+        sse_event(R"({"error":{"message":"The server had an error while processing your request.",)"
+                  R"("type":"server_error","param":null,"code":null}})");
   }
   if (fault.no_done && !answer.events.empty() && answer.events.back() == sse_event("[DONE]")) {
     answer.events.pop_back();

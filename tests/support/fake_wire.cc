@@ -95,6 +95,7 @@ bool apply_part(std::string_view part, Fault& fault) {
       {"tokens-", &fault.tokens},
       {"echo-", &fault.echo},
       {"bad-json-", &fault.bad_json_at},
+      {"error-event-", &fault.error_event_at},
       {"stream-cut-", &fault.stream_cut},
       {"fail-first-", &fault.fail_first}};
   for (const auto& [prefix, field] : optional_parts) {

@@ -26,8 +26,11 @@ struct Fault {
   std::optional<uint32_t> tokens;       // tokens-<n>
   std::optional<uint32_t> echo;         // echo-<n>
   std::optional<uint32_t> bad_json_at;  // bad-json-<n>: stream event n (from 1) is not JSON
-  bool no_done = false;                 // no-done: the stream ends without [DONE]
-  bool pick_route = false;              // pick-route: answer as a route model
+  // error-event-<n>: stream event n (from 1) is an error object, as OpenAI sends when it fails
+  // mid-stream, and the stream ends there
+  std::optional<uint32_t> error_event_at;
+  bool no_done = false;     // no-done: the stream ends without [DONE]
+  bool pick_route = false;  // pick-route: answer as a route model
   // How it is delivered.
   uint32_t delay_ms = 0;                // delay-<ms>: before the headers
   uint32_t chunk_delay_ms = 0;          // chunk-delay-<ms>: between stream events
