@@ -136,7 +136,8 @@ class AttemptLoop {
 
   http::Awaitable<Result<Delivery, providers::ProviderError>> send(std::size_t target) {
     providers::ProviderRequest request{.endpoint = plan_.endpoint,
-                                       .body = plan_.body_for(target),
+                                       .body = &plan_.body_for(target),
+                                       .model = plan_.targets[target].model->upstream_model,
                                        .stream = plan_.stream,
                                        .request_id = plan_.request_id,
                                        .deadline = plan_.deadline};

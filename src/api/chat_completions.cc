@@ -264,7 +264,7 @@ Result<ChatPlan, ApiError> plan_chat(PreparedRequest& prepared, const ProxyConte
 // Answers a delivered stream: the first chunk was read while attempts could still change
 // where the request went, so it goes out first.
 http::Awaitable<void> answer_stream(http::Exchange& exchange, const PreparedRequest& prepared,
-                                    Delivery& delivery, privacy::Vault& vault, ChatPlan& plan,
+                                    Delivery& delivery, const privacy::Vault& vault, ChatPlan& plan,
                                     Clock::time_point started) {
   const config::ModelConfig& model = *prepared.targets[delivery.target].model;
   std::optional<Usage> usage;
@@ -314,12 +314,8 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
                 prepared->explanation);
     co_return;
   }
-  std::vector<privacy::Vault> vaults(prepared->targets.size());
-  auto body_for = [&](std::size_t target) {
-    json::object body = upstream_body(*prepared, target);
-    vaults[target] = protect_for(plan->guard, body, *prepared->targets[target].model, context);
-    return body;
-  };
+  TargetBodies bodies(*prepared, plan->guard, context);
+  auto body_for = [&](std::size_t target) -> const json::object& { return bodies.body(target); };
   auto delivery =
       co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions,
                        plan->stream, started, body_for);
@@ -329,12 +325,13 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
   const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
   if (!plan->stream) {
     settle(plan->ticket, answered, read_usage(delivery->response.body), plan->demand, 0);
-    privacy::restore_answer(delivery->response.body, vaults[delivery->target]);
+    privacy::restore_answer(delivery->response.body, bodies.vault(delivery->target));
     co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
                                  prepared->explanation);
     co_return;
   }
-  co_await answer_stream(exchange, *prepared, *delivery, vaults[delivery->target], *plan, started);
+  co_await answer_stream(exchange, *prepared, *delivery, bodies.vault(delivery->target), *plan,
+                         started);
 }
 
 }  // namespace switchyard::api

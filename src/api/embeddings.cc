@@ -51,10 +51,9 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
     co_await respond_error(exchange, ticket.error(), prepared->explanation);
     co_return;
   }
-  auto body_for = [&](std::size_t target) {
-    boost::json::object body = upstream_body(*prepared, target);
-    protect_for(guard, body, *prepared->targets[target].model, context);
-    return body;
+  TargetBodies bodies(*prepared, guard, context);
+  auto body_for = [&](std::size_t target) -> const boost::json::object& {
+    return bodies.body(target);
   };
   auto delivery = co_await forward(exchange, *prepared, context, providers::Endpoint::kEmbeddings,
                                    false, started, body_for);

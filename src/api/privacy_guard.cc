@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "common/json_arena.h"
 
 namespace switchyard::api {
 namespace {
@@ -101,19 +102,25 @@ void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
                 [&](const Target& target) { return !may_receive(scan, *target.model); });
 }
 
-privacy::Vault protect_for(const PrivacyScan& scan, json::object& body,
-                           const config::ModelConfig& model, const ProxyContext& context) {
-  if (scan.decision.action != privacy::Action::kPseudonymize || model.on_our_hardware) {
-    return {};
+const json::object& TargetBodies::body(std::size_t target) {
+  const config::ModelConfig& model = *prepared_.targets[target].model;
+  if (scan_.decision.action != privacy::Action::kPseudonymize || model.on_our_hardware) {
+    return prepared_.body;
   }
+  if (rewritten_[target]) {
+    return *rewritten_[target];  // a retry sends what the first try sent
+  }
+  // A fresh arena per copy: the request's own arena would keep every copy until it goes.
+  json::object& body = rewritten_[target].emplace(prepared_.body, make_json_arena());
   // Classes the policy allows keep their values even where others are replaced.
-  const privacy::ClassActions& actions = context.config.privacy.actions;
-  if (!scan.conversation.empty() && context.conversations != nullptr) {
-    return context.conversations->pseudonymize(scan.conversation, body, scan.findings, actions);
+  const privacy::ClassActions& actions = context_.config.privacy.actions;
+  if (!scan_.conversation.empty() && context_.conversations != nullptr) {
+    vaults_[target] =
+        context_.conversations->pseudonymize(scan_.conversation, body, scan_.findings, actions);
+  } else {
+    privacy::pseudonymize(body, scan_.findings, actions, vaults_[target]);
   }
-  privacy::Vault vault;
-  privacy::pseudonymize(body, scan.findings, actions, vault);
-  return vault;
+  return body;
 }
 
 }  // namespace switchyard::api

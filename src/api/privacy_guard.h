@@ -42,10 +42,34 @@ void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan);
 // The refusal for a request that no target may receive; `model` is the one asked for.
 ApiError kept_local(const privacy::Decision& decision, const config::ModelConfig& model);
 
-// Makes `body` fit to send to `model`: for a model outside our hardware, the values the policy
-// pseudonymizes become placeholders (from the conversation's vault when the client names one).
-// Returns what was replaced, to restore in the answer; empty when nothing was.
-privacy::Vault protect_for(const PrivacyScan& scan, boost::json::object& body,
-                           const config::ModelConfig& model, const ProxyContext& context);
+// The body each target of a request is sent, fit for its model: for a model outside our
+// hardware, the values the policy pseudonymizes become placeholders (from the conversation's
+// vault when the client names one). Where the policy changes nothing, which is most requests,
+// that is the prepared body itself, never copied; otherwise a copy made once per target.
+//
+// Lifetime: holds references to its arguments; the bodies it hands out live as long as it does.
+class TargetBodies {
+ public:
+  TargetBodies(const PreparedRequest& prepared, const PrivacyScan& scan,
+               const ProxyContext& context)
+      : prepared_(prepared),
+        scan_(scan),
+        context_(context),
+        rewritten_(prepared.targets.size()),
+        vaults_(prepared.targets.size()) {}
+
+  const boost::json::object& body(std::size_t target);
+
+  // What was replaced in the body sent to `target`, to restore in its answer; empty when
+  // nothing was.
+  const privacy::Vault& vault(std::size_t target) const { return vaults_[target]; }
+
+ private:
+  const PreparedRequest& prepared_;
+  const PrivacyScan& scan_;
+  const ProxyContext& context_;
+  std::vector<std::optional<boost::json::object>> rewritten_;
+  std::vector<privacy::Vault> vaults_;
+};
 
 }  // namespace switchyard::api

@@ -73,13 +73,6 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
   return prepared;
 }
 
-json::object upstream_body(const PreparedRequest& prepared, std::size_t target) {
-  // A fresh arena per attempt: the request's own arena would keep every attempt's copy.
-  json::object body(prepared.body, make_json_arena());
-  body["model"] = prepared.targets[target].model->upstream_model;
-  return body;
-}
-
 std::optional<Usage> read_usage(const json::object& answer) {
   const auto* value = answer.if_contains("usage");
   if (value == nullptr || !value->is_object()) {
@@ -93,7 +86,7 @@ std::optional<Usage> read_usage(const json::object& answer) {
 http::Awaitable<std::optional<Delivery>> forward(
     http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
-    std::function<json::object(std::size_t)> body_for) {
+    std::function<const json::object&(std::size_t)> body_for) {
   // A named plan, not a temporary inside the co_await: GCC 12 destroys such temporaries twice.
   const AttemptPlan plan{.targets = prepared.targets,
                          .endpoint = endpoint,

@@ -44,16 +44,13 @@ struct Usage {
 // The usage object of an answer or chunk, if it carries a non-null one.
 std::optional<Usage> read_usage(const boost::json::object& answer);
 
-// The body for one target: the prepared body under the target's upstream model name.
-boost::json::object upstream_body(const PreparedRequest& prepared, std::size_t target);
-
 // Sends the prepared request to the first of its targets that answers (see attempts.h), the
 // body for each made by `body_for`. On failure the client has been answered (and the request
 // logged) and the result is empty.
 http::Awaitable<std::optional<Delivery>> forward(
     http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
-    std::function<boost::json::object(std::size_t)> body_for);
+    std::function<const boost::json::object&(std::size_t)> body_for);
 
 // Answers with a whole answer from the provider, under the public model name, with the
 // explanation headers, and logs it.

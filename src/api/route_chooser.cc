@@ -68,13 +68,11 @@ json::object answer_format(const std::vector<const config::RouteConfig*>& routes
           {"json_schema", json::object{{"name", "route"}, {"schema", std::move(schema)}}}};
 }
 
-json::object question(const config::ModelConfig& model,
-                      const std::vector<const config::RouteConfig*>& routes,
+json::object question(const std::vector<const config::RouteConfig*>& routes,
                       std::string_view text) {
   json::array messages{json::object{{"role", "system"}, {"content", instructions(routes)}},
                        json::object{{"role", "user"}, {"content", text}}};
-  return {{"model", model.upstream_model},
-          {"messages", std::move(messages)},
+  return {{"messages", std::move(messages)},
           {"response_format", answer_format(routes)},
           {"temperature", 0},
           {"max_tokens", kAnswerTokens}};
@@ -154,7 +152,9 @@ http::Awaitable<router::RouteChoice> choose_route(const ProxyContext& context,
   const auto deadline = started + context.config.router.route_model_timeout;
   const auto routes = described_routes(context.config, alias);
   const config::ModelConfig& model = *context.config.find_model(context.config.router.route_model);
-  providers::ProviderRequest request{.body = question(model, routes, last_user_text(body)),
+  const json::object asked = question(routes, last_user_text(body));
+  providers::ProviderRequest request{.body = &asked,
+                                     .model = model.upstream_model,
                                      .request_id = std::move(request_id),
                                      .deadline = deadline};
   auto answer = co_await send_by(*context.providers.find_for(model), std::move(request), deadline);

@@ -475,7 +475,8 @@ json::value encode_vector(const std::vector<float>& vector, bool base64) {
   return values;
 }
 
-json::object embeddings_body(local::EmbeddingResult result, const json::object& request) {
+json::object embeddings_body(local::EmbeddingResult result, const json::object& request,
+                             std::string_view model) {
   const auto* format = request.if_contains("encoding_format");
   const bool base64 = format != nullptr && *format == "base64";
   json::array data;
@@ -492,7 +493,7 @@ json::object embeddings_body(local::EmbeddingResult result, const json::object& 
   json::object body;
   body["object"] = "list";
   body["data"] = std::move(data);
-  body["model"] = request.at("model");
+  body["model"] = model;
   body["usage"] = std::move(usage);
   return body;
 }
@@ -506,14 +507,14 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
     co_return fail(invalid(fmt::format("the model '{}' does not serve embeddings", model_.name),
                            "unsupported_feature"));
   }
-  const auto* dimensions = request.body.if_contains("dimensions");
+  const auto* dimensions = request.body->if_contains("dimensions");
   if (dimensions != nullptr && dimensions->is_number() &&
       dimensions->to_number<std::int64_t>() != embedder->dimensions()) {
     co_return fail(invalid(fmt::format("the model '{}' makes embeddings of {} dimensions only",
                                        model_.name, embedder->dimensions()),
                            "invalid_value"));
   }
-  auto inputs = read_inputs(request.body.at("input"), *engine_);
+  auto inputs = read_inputs(request.body->at("input"), *engine_);
   for (const auto& tokens : inputs) {
     if (tokens.empty() || tokens.size() > embedder->max_input_tokens()) {
       co_return fail(invalid(fmt::format("an input has {} tokens; this model embeds 1 to {}",
@@ -537,7 +538,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::embed(
     co_return fail(std::move(error));
   }
   ProviderResponse response;
-  response.body = embeddings_body(std::move(result), request.body);
+  response.body = embeddings_body(std::move(result), *request.body, request.model);
   co_return response;
 }
 
@@ -556,20 +557,20 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
   if (request.endpoint == Endpoint::kEmbeddings) {
     co_return co_await embed(request);
   }
-  auto prompt = engine_->format_chat(read_messages(request.body));
+  auto prompt = engine_->format_chat(read_messages(*request.body));
   if (!prompt) {
     co_return fail(invalid(prompt.error(), "invalid_value"));
   }
-  auto grammar = read_grammar(request.body);
+  auto grammar = read_grammar(*request.body);
   if (!grammar) {
     co_return fail(std::move(grammar).error());
   }
   local::GenerationRequest generation{.prompt = engine_->tokenize(*prompt),
-                                      .sampling = read_sampling(request.body),
-                                      .max_tokens = read_max_tokens(request.body),
-                                      .stop = read_stop(request.body),
+                                      .sampling = read_sampling(*request.body),
+                                      .max_tokens = read_max_tokens(*request.body),
+                                      .stop = read_stop(*request.body),
                                       .grammar = std::move(grammar).value(),
-                                      .top_logprobs = read_top_logprobs(request.body),
+                                      .top_logprobs = read_top_logprobs(*request.body),
                                       .adapter = model_.adapter};
   const std::size_t prompt_tokens = generation.prompt.size();
   auto inbox = std::make_shared<Inbox>(io_context_);
@@ -577,9 +578,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> LocalProvider::send(ProviderR
   if (!handle) {
     co_return fail(submit_failure(handle.error(), prompt_tokens, engine_->context_per_sequence()));
   }
-  auto stream = std::make_unique<LocalChunkStream>(
-      inbox, std::move(handle).value(), std::string(request.body.at("model").as_string()),
-      request.deadline);
+  auto stream = std::make_unique<LocalChunkStream>(inbox, std::move(handle).value(),
+                                                   std::string(request.model), request.deadline);
   ProviderResponse response;
   if (request.stream) {
     response.stream = std::move(stream);

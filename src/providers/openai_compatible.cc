@@ -189,6 +189,36 @@ class SseChunkStream final : public ChunkStream {
   JsonArena arena_;  // the current chunk's values
 };
 
+// The request body as JSON text, with `model` in place of the body's own "model" member. The
+// members are written one by one so that the client's request is sent without being copied.
+std::string request_payload(const json::object& body, std::string_view model) {
+  std::string payload;
+  payload.reserve(256);
+  payload.append(R"({"model":)").append(json::serialize(json::string_view(model)));
+  json::serializer serializer;
+  char buffer[4096];
+  const auto append = [&](const json::value& value) {
+    serializer.reset(&value);
+    while (!serializer.done()) {
+      payload.append(serializer.read(buffer));
+    }
+  };
+  for (const json::key_value_pair& member : body) {
+    if (member.key() == "model") {
+      continue;
+    }
+    payload.push_back(',');
+    serializer.reset(member.key());
+    while (!serializer.done()) {
+      payload.append(serializer.read(buffer));
+    }
+    payload.push_back(':');
+    append(member.value());
+  }
+  payload.push_back('}');
+  return payload;
+}
+
 std::string_view endpoint_path(Endpoint endpoint) {
   return endpoint == Endpoint::kEmbeddings ? "/embeddings" : "/chat/completions";
 }
@@ -290,7 +320,7 @@ std::string OpenAiCompatibleProvider::make_head(const ProviderRequest& request,
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
     ProviderRequest request) {
   const auto deadline = std::min(request.deadline, Clock::now() + config_.request_timeout);
-  const std::string payload = json::serialize(request.body);
+  const std::string payload = request_payload(*request.body, request.model);
   const std::string head = make_head(request, payload.size());
 
   // A reused connection the upstream closed while idle fails before any response byte; that

@@ -66,7 +66,11 @@ enum class Endpoint { kChatCompletions, kEmbeddings };
 
 struct ProviderRequest {
   Endpoint endpoint = Endpoint::kChatCompletions;
-  boost::json::object body;  // OpenAI request body, model already rewritten for upstream
+  // The OpenAI request body, not owned: the caller keeps it until send() has returned. It is
+  // usually the client's validated request itself, so that a request is never copied to be
+  // sent. Its "model" member is ignored: `model` is sent in its place.
+  const boost::json::object* body = nullptr;
+  std::string_view model;  // the model name the upstream knows
   bool stream = false;
   std::string request_id;
   // The request's overall deadline; an attempt ends by then even when its provider's own

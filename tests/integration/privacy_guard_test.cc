@@ -41,6 +41,11 @@ upstream_model = "echo-3"
 capabilities = ["chat", "streaming", "tools", "json_schema"]
 
 [[models]]
+name = "echo-flaky"
+provider = "fake"
+upstream_model = "echo-3+error-500+fail-first-1"
+
+[[models]]
 name = "local-echo"
 provider = "ours"
 upstream_model = "echo-3"
@@ -149,6 +154,17 @@ TEST_F(PrivacyGuardTest, PseudonymizesForExternalModelsAndRestoresTheAnswer) {
   const auto answer = json::parse(response.body);
   EXPECT_EQ(text_of(answer.at("choices").at(0).at("message").at("content")), user_text());
   EXPECT_EQ(response.header("x-switchyard-privacy"), "pseudonymize; PERSON=2, EMAIL=1, US_SSN=1");
+}
+
+TEST_F(PrivacyGuardTest, ARetrySendsTheSamePlaceholdersAndTheAnswerIsRestored) {
+  const auto response = chat(chat_body("echo-flaky", user_text()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  expect_no_value_left();
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 2U);  // the first try failed with a 500
+  EXPECT_EQ(json::parse(requests[0].body), json::parse(requests[1].body));
+  const auto answer = json::parse(response.body);
+  EXPECT_EQ(text_of(answer.at("choices").at(0).at("message").at("content")), user_text());
 }
 
 TEST_F(PrivacyGuardTest, RestoresPlaceholdersSplitAcrossStreamedChunks) {
