@@ -52,10 +52,7 @@ void fold_features(const PromptFeatures& from, unsigned hash_bits, PromptFeature
   for (const std::uint32_t bucket : from.buckets) {
     to.buckets.push_back(bucket & mask);
   }
-  std::sort(to.buckets.begin(), to.buckets.end());
-  to.buckets.erase(std::unique(to.buckets.begin(), to.buckets.end()), to.buckets.end());
-  to.bucket_weight =
-      to.buckets.empty() ? 0.0F : 1.0F / std::sqrt(static_cast<float>(to.buckets.size()));
+  settle_buckets(hash_bits, to);
   to.dense = from.dense;
 }
 

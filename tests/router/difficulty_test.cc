@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "router/difficulty_data.h"
+#include "router/difficulty_features.h"
 #include "router/difficulty_random.h"
 #include "router/difficulty_scorer.h"
 #include "router/routing_metrics.h"
@@ -85,6 +87,28 @@ double heldout_apgr(const DifficultyScorer& scorer, const std::vector<SyntheticR
     outcomes.push_back({scorer.score(r.prompt), r.weak_correct, r.strong_correct});
   }
   return apgr(routing_curve(outcomes));
+}
+
+TEST(DifficultyFeaturesTest, SettledBucketsAreSortedAndDistinctAtEverySizeAndWidth) {
+  SeededRandom random(7);
+  for (const unsigned bits : {8U, 11U, 14U, 16U, 17U, 24U}) {
+    // Both sides of the switch to the radix sort, with many repeats and with few.
+    for (const std::size_t count : {0UL, 1UL, 255UL, 256UL, 257UL, 1000UL, 5000UL}) {
+      PromptFeatures features;
+      for (std::size_t i = 0; i < count; ++i) {
+        features.buckets.push_back(
+            static_cast<std::uint32_t>(random.below(std::size_t{1} << bits)));
+      }
+      std::vector<std::uint32_t> expected = features.buckets;
+      std::sort(expected.begin(), expected.end());
+      expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+      settle_buckets(bits, features);
+      EXPECT_EQ(features.buckets, expected) << bits << " bits, " << count << " buckets";
+      const float weight =
+          expected.empty() ? 0.0F : 1.0F / std::sqrt(static_cast<float>(expected.size()));
+      EXPECT_EQ(features.bucket_weight, weight);
+    }
+  }
 }
 
 TEST(DifficultyScorerTest, LearnsWhichPromptsOnlyTheStrongModelAnswers) {
