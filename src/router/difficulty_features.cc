@@ -351,10 +351,12 @@ std::size_t count_of(const std::array<std::size_t, 256>& histogram, std::string_
   return total;
 }
 
-std::size_t count_range(const std::array<std::size_t, 256>& histogram, char first, char last) {
+// How many of the text's bytes are in [first, last], ASCII characters.
+std::size_t count_range(const std::array<std::size_t, 256>& histogram, unsigned char first,
+                        unsigned char last) {
   std::size_t total = 0;
-  for (int c = first; c <= last; ++c) {
-    total += histogram[static_cast<unsigned char>(c)];
+  for (unsigned c = first; c <= last; ++c) {
+    total += histogram[c];
   }
   return total;
 }
