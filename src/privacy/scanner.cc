@@ -4,6 +4,7 @@
 #include <array>
 #include <deque>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -204,7 +205,32 @@ bool dropped(const Scanner::State& state, std::string_view text, const Entity& e
   return false;
 }
 
+// Orders kept spans by where they begin; compares with a position too, for lower_bound.
+struct ByBegin {
+  using is_transparent = void;
+  bool operator()(const Entity& a, const Entity& b) const { return a.begin < b.begin; }
+  bool operator()(const Entity& a, std::uint32_t begin) const { return a.begin < begin; }
+  bool operator()(std::uint32_t begin, const Entity& b) const { return begin < b.begin; }
+};
+
+// Adds each candidate, strongest first, that overlaps nothing already kept. `kept` stays
+// ordered by begin, so only the neighbours around a candidate's place can overlap it.
+template <class Kept, class LowerBound>
+void keep_disjoint(const std::vector<Entity>& candidates, Kept& kept, LowerBound lower_bound) {
+  for (const Entity& candidate : candidates) {
+    const auto next = lower_bound(kept, candidate.begin);
+    const bool hits_next = next != kept.end() && next->overlaps(candidate);
+    const bool hits_previous = next != kept.begin() && std::prev(next)->overlaps(candidate);
+    if (!hits_next && !hits_previous) {
+      kept.insert(next, candidate);
+    }
+  }
+}
+
 // Keeps the strongest of overlapping spans: higher confidence, then longer, then earlier.
+// Few candidates are kept in the vector itself; many in a tree, where an insertion does not
+// shift every span after it (a long text with tens of thousands of findings would otherwise
+// spend most of its scan moving them).
 void resolve_overlaps(std::vector<Entity>& candidates, std::vector<Entity>& out) {
   std::sort(candidates.begin(), candidates.end(), [](const Entity& a, const Entity& b) {
     if (a.confidence != b.confidence) {
@@ -213,17 +239,18 @@ void resolve_overlaps(std::vector<Entity>& candidates, std::vector<Entity>& out)
     return a.size() != b.size() ? a.size() > b.size() : a.begin < b.begin;
   });
   out.clear();
-  for (const Entity& candidate : candidates) {
-    // `out` stays sorted by begin; only the neighbours around the insertion point can overlap.
-    const auto next = std::lower_bound(
-        out.begin(), out.end(), candidate.begin,
-        [](const Entity& entity, std::uint32_t begin) { return entity.begin < begin; });
-    const bool hits_next = next != out.end() && next->overlaps(candidate);
-    const bool hits_previous = next != out.begin() && std::prev(next)->overlaps(candidate);
-    if (!hits_next && !hits_previous) {
-      out.insert(next, candidate);
-    }
+  constexpr std::size_t kTreeFrom = 512;
+  if (candidates.size() < kTreeFrom) {
+    keep_disjoint(candidates, out, [](std::vector<Entity>& kept, std::uint32_t begin) {
+      return std::lower_bound(kept.begin(), kept.end(), begin, ByBegin{});
+    });
+    return;
   }
+  std::multiset<Entity, ByBegin> kept;
+  keep_disjoint(candidates, kept, [](std::multiset<Entity, ByBegin>& tree, std::uint32_t begin) {
+    return tree.lower_bound(begin);
+  });
+  out.assign(kept.begin(), kept.end());
 }
 
 }  // namespace

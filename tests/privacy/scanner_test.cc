@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -190,6 +191,23 @@ TEST(ScanRequestTest, ClinicalTextRaisesThePhiSignalWithoutAnyIdentifier) {
 TEST(ScannerTest, OverlapsKeepTheMoreConfidentSpan) {
   // The whole URL is a URL (0.8) but its password is a secret (0.95): the password wins.
   EXPECT_EQ(found("https://bob:Sup3rS3cret@example.com/x"), one("PASSWORD", "Sup3rS3cret"));
+}
+
+TEST(ScannerTest, ALongTextWithManyOverlapsKeepsTheSameSpansAsEachPieceAlone) {
+  // Enough findings that the overlaps are resolved in a tree rather than in the vector.
+  const std::string piece = "see https://bob:Sup3rS3cret@example.com/x or mail a@b.io, ";
+  const testing::Found alone = found(piece);
+  ASSERT_EQ(alone.size(), 2U);
+  std::string text;
+  testing::Found expected;
+  for (int i = 0; i < 400; ++i) {
+    text += piece;
+    expected.insert(expected.end(), alone.begin(), alone.end());
+  }
+  EXPECT_EQ(found(text), expected);
+  const auto entities = testing::patterns_only().scan(text);
+  EXPECT_TRUE(std::is_sorted(entities.begin(), entities.end(),
+                             [](const Entity& a, const Entity& b) { return a.end <= b.begin; }));
 }
 
 TEST(ScannerTest, CustomPatternsDenyAndAllowLists) {
