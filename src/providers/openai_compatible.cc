@@ -1,5 +1,6 @@
 #include "providers/openai_compatible.h"
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <iterator>
@@ -194,26 +195,26 @@ class SseChunkStream final : public ChunkStream {
 std::string request_payload(const json::object& body, std::string_view model) {
   std::string payload;
   payload.reserve(256);
-  payload.append(R"({"model":)").append(json::serialize(json::string_view(model)));
   json::serializer serializer;
-  char buffer[4096];
-  const auto append = [&](const json::value& value) {
-    serializer.reset(&value);
+  std::array<char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  const auto drain = [&] {
     while (!serializer.done()) {
-      payload.append(serializer.read(buffer));
+      payload.append(serializer.read(buffer.data(), buffer.size()));
     }
   };
+  payload.append(R"({"model":)");
+  serializer.reset(model);
+  drain();
   for (const json::key_value_pair& member : body) {
     if (member.key() == "model") {
       continue;
     }
     payload.push_back(',');
     serializer.reset(member.key());
-    while (!serializer.done()) {
-      payload.append(serializer.read(buffer));
-    }
+    drain();
     payload.push_back(':');
-    append(member.value());
+    serializer.reset(&member.value());
+    drain();
   }
   payload.push_back('}');
   return payload;

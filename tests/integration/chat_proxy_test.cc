@@ -57,7 +57,8 @@ TEST_F(ChatProxyTest, AnswersWithPublicModelNameAndUsage) {
 
 TEST_F(ChatProxyTest, RewritesModelAndPassesUnknownFieldsThrough) {
   const auto response = chat(chat_body(
-      "chat", R"(,"temperature":0.5,"seed":7,"metadata":{"team":"a"},"vendor_knob":{"x":[1,2]})"));
+      "chat", R"(,"temperature":0.5,"seed":7,"metadata":{"team":"a"},"vendor_knob":{"x":[1,2]},)"
+              R"("odd \"key\"\u00e9":"line\nbreak \u2603")"));
   ASSERT_EQ(response.status, 200) << response.body;
   const auto requests = upstream_.requests();
   ASSERT_EQ(requests.size(), 1U);
@@ -68,6 +69,8 @@ TEST_F(ChatProxyTest, RewritesModelAndPassesUnknownFieldsThrough) {
   EXPECT_EQ(sent.at("temperature"), 0.5);
   EXPECT_EQ(sent.at("seed"), 7);
   EXPECT_EQ(sent.at("metadata").at("team"), "a");
+  EXPECT_EQ(sent.at("odd \"key\"\u00e9"), "line\nbreak \u2603");
+  EXPECT_EQ(sent.size(), 7U);  // model, messages and the five above, nothing twice
 }
 
 TEST_F(ChatProxyTest, SendsProviderKeyAndNeverTheClientsAuthorization) {
