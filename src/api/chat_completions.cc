@@ -126,6 +126,8 @@ class PrefetchedStream final : public providers::ChunkStream {
 
   bool has_buffered() const override { return first_.has_value() || rest_.has_buffered(); }
 
+  providers::Awaitable<void> finish() override { co_await rest_.finish(); }
+
  private:
   providers::ChunkStream& rest_;
   std::optional<json::object> first_;
@@ -183,6 +185,7 @@ http::Awaitable<std::string_view> relay_stream(http::Exchange& exchange,
       append_held_text(outgoing, relay, usage);
       outgoing += kDone;
       const bool finished = co_await exchange.finish_stream(outgoing);
+      co_await stream.finish();
       co_return finished ? "ok" : "client_gone";
     }
     ++relayed;

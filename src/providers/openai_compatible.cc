@@ -105,6 +105,7 @@ class SseChunkStream final : public ChunkStream {
     while (events_.empty()) {
       if (attempt_->parser.is_done()) {
         // The body ended without [DONE]. A cleanly finished body is a finished stream.
+        done_ = true;
         co_return std::optional<json::object>{};
       }
       piece_.clear();
@@ -122,7 +123,7 @@ class SseChunkStream final : public ChunkStream {
     if (is_done(events_.front())) {
       events_.pop_front();
       started_ = true;
-      co_await finish_body();
+      done_ = true;
       co_return std::optional<json::object>{};
     }
     co_return take_front();
@@ -130,12 +131,26 @@ class SseChunkStream final : public ChunkStream {
 
   std::optional<Chunk> take_buffered() override {
     if (events_.empty() || is_done(events_.front())) {
-      return std::nullopt;  // [DONE] still has the rest of the body to read
+      return std::nullopt;  // next() hands over the end
     }
     return take_front();
   }
 
   bool has_buffered() const override { return !events_.empty(); }
+
+  // Reads what follows [DONE] (normally just the last HTTP chunk). A short budget of its own,
+  // not the idle timeout: an upstream that sends its end and then dawdles costs only its
+  // connection, never the client's next request.
+  Awaitable<void> finish() override {
+    if (!done_) {
+      co_return;
+    }
+    constexpr http::Millis kTrailingBudget{250};
+    std::string rest;
+    const auto deadline = std::min(deadline_, Clock::now() + kTrailingBudget);
+    const auto ec = co_await attempt_->read_all(rest, kMaxTrailingBytes, deadline, kTrailingBudget);
+    (void)ec;  // the answer is complete either way; a failure only costs the connection
+  }
 
  private:
   static bool is_done(const http::SseEvent& event) { return event.data == "[DONE]"; }
@@ -159,14 +174,6 @@ class SseChunkStream final : public ChunkStream {
     return std::optional<json::object>(std::move(value.as_object()));
   }
 
-  // Reads what follows [DONE] (normally just the last HTTP chunk) so the connection can be
-  // reused; a short budget keeps a sloppy upstream from delaying the client.
-  Awaitable<void> finish_body() {
-    std::string rest;
-    const auto ec = co_await attempt_->read_all(rest, kMaxTrailingBytes, deadline_, idle_);
-    (void)ec;  // the answer is complete either way; a failure only costs the connection
-  }
-
   ProviderError stream_failure(const http::beast::error_code& ec) const {
     if (ec == http::beast::error::timeout) {
       return make_error(ProviderError::Kind::kTimeout,
@@ -182,6 +189,7 @@ class SseChunkStream final : public ChunkStream {
   http::Millis first_byte_;
   http::Millis idle_;
   bool started_ = false;  // an event has been read
+  bool done_ = false;     // [DONE] has been handed over as the end
   http::SseDecoder decoder_;
   std::deque<http::SseEvent> events_;
   // Scratch for one read and the events it completed, kept so that their capacity is reused.

@@ -60,6 +60,12 @@ class ChunkStream {
   // Whether next() can answer at once from what has already arrived, so a caller may batch
   // what it sends on.
   virtual bool has_buffered() const = 0;
+
+  // After the clean end: reads what the upstream still sends after its last event, for a
+  // short while at most, so that its connection can be used again. Called once the client has
+  // been sent its end, so that this wait is never the client's; without it the connection is
+  // simply not reused.
+  virtual Awaitable<void> finish() { co_return; }
 };
 
 enum class Endpoint { kChatCompletions, kEmbeddings };

@@ -271,6 +271,21 @@ TEST_F(ReliabilityTest, AnErrorEventMidStreamEndsTheStreamWithTheUpstreamsReason
   EXPECT_EQ(chat(chat_body("ok")).status, 200);
 }
 
+TEST_F(ReliabilityTest, AnUpstreamThatDawdlesAfterDoneDoesNotHoldTheClient) {
+  // The upstream sends [DONE] at once but ends its HTTP body only two seconds later. The
+  // client has its whole stream long before that, and before the 400 ms idle timeout too.
+  start("", model("slow-end", "tokens-3+end-delay-2000") + model("ok", "tokens-2"));
+  const auto sent = Clock::now();
+  const auto response = chat(chat_body("slow-end", true));
+  EXPECT_LT(seconds_since(sent), 0.3);
+  const Streamed streamed = parse_stream(response);
+  EXPECT_TRUE(streamed.done);
+  EXPECT_FALSE(streamed.error);
+  EXPECT_EQ(streamed.text, "w0 w1 w2");
+  // The gateway gave up on that connection rather than wait, and answers on another.
+  EXPECT_EQ(chat(chat_body("ok")).status, 200);
+}
+
 TEST_F(ReliabilityTest, StreamWithoutDoneIsFinalisedPromptlyWithUsage) {
   start("", model("no-done", "tokens-5+no-done"));
   const auto sent = Clock::now();

@@ -197,6 +197,9 @@ net::awaitable<bool> write_stream(Stream& stream, const Answer& answer, Framing 
     beast::get_lowest_layer(stream).close(ec);
     co_return false;
   }
+  if (answer.fault.end_delay_ms > 0) {
+    co_await sleep_ms(answer.fault.end_delay_ms);
+  }
   std::tie(ec, bytes) = co_await net::async_write(stream, http::make_chunk_last(), kNoThrow);
   co_return !ec;
 }

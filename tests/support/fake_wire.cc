@@ -106,7 +106,8 @@ bool apply_part(std::string_view part, Fault& fault) {
   }
   for (const auto& [prefix, field] :
        {std::pair{std::string_view("delay-"), &fault.delay_ms},
-        std::pair{std::string_view("chunk-delay-"), &fault.chunk_delay_ms}}) {
+        std::pair{std::string_view("chunk-delay-"), &fault.chunk_delay_ms},
+        std::pair{std::string_view("end-delay-"), &fault.end_delay_ms}}) {
     if (const auto value = number_after(part, prefix)) {
       *field = *value;
       return true;

@@ -32,9 +32,10 @@ struct Fault {
   bool no_done = false;     // no-done: the stream ends without [DONE]
   bool pick_route = false;  // pick-route: answer as a route model
   // How it is delivered.
-  uint32_t delay_ms = 0;                // delay-<ms>: before the headers
-  uint32_t chunk_delay_ms = 0;          // chunk-delay-<ms>: between stream events
-  std::optional<uint32_t> stream_cut;   // stream-cut-<n>: drop the connection after n + 1 events
+  uint32_t delay_ms = 0;               // delay-<ms>: before the headers
+  uint32_t chunk_delay_ms = 0;         // chunk-delay-<ms>: between stream events
+  uint32_t end_delay_ms = 0;           // end-delay-<ms>: after the last event, before the body ends
+  std::optional<uint32_t> stream_cut;  // stream-cut-<n>: drop the connection after n + 1 events
   std::optional<uint32_t> stall_after;  // stall-<n>-<ms>: pause for stall_ms after n events
   uint32_t stall_ms = 0;
   bool hang = false;   // hang: never answer
