@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/ssl.h>
@@ -18,40 +19,46 @@ constexpr std::size_t kReadCapacity = 16 * 1024;
 // buffer still gets its next bytes.
 constexpr std::size_t kMinReceive = 512;
 
-std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> make_stream(
-    net::io_context& io_context, net::ssl::context* tls) {
+using Stream = std::variant<tcp::socket, beast::ssl_stream<tcp::socket>>;
+
+Stream make_stream(net::io_context& io_context, net::ssl::context* tls) {
   if (tls == nullptr) {
-    return std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>(
-        std::in_place_index<0>, io_context);
+    return Stream(std::in_place_index<0>, io_context);
   }
-  return std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>(
-      std::in_place_index<1>, io_context, *tls);
+  return Stream(std::in_place_index<1>, io_context, *tls);
 }
 
 }  // namespace
 
 ClientConnection::ClientConnection(net::io_context& io_context, net::ssl::context* tls,
                                    std::string host)
-    : stream_(make_stream(io_context, tls)), host_(std::move(host)) {
+    : stream_(make_stream(io_context, tls)),
+      deadline_(io_context, lowest_layer(), Deadline::OnExpiry::kClose),
+      host_(std::move(host)) {
   // Beast reads into the buffer's free capacity, at least 512 bytes; without room reserved
   // every answer of a few kilobytes would take one receive per 512 bytes.
   buffer_.reserve(kReadCapacity);
 }
 
-beast::tcp_stream& ClientConnection::lowest_layer() {
-  return std::visit(
-      [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); }, stream_);
+tcp::socket& ClientConnection::lowest_layer() {
+  return std::visit([](auto& stream) -> tcp::socket& { return beast::get_lowest_layer(stream); },
+                    stream_);
 }
 
 Awaitable<beast::error_code> ClientConnection::connect(const Endpoints& endpoints, Millis timeout) {
-  auto& tcp_layer = lowest_layer();
-  tcp_layer.expires_after(timeout);
-  auto [ec, endpoint] = co_await tcp_layer.async_connect(endpoints, kUseTuple);
+  deadline_.arm(timeout);
+  const beast::error_code ec = co_await connect_and_handshake(endpoints);
+  co_return deadline_.settle(ec);
+}
+
+Awaitable<beast::error_code> ClientConnection::connect_and_handshake(const Endpoints& endpoints) {
+  auto& socket = lowest_layer();
+  auto [ec, endpoint] = co_await net::async_connect(socket, endpoints, kUseTuple);
   if (ec) {
     co_return ec;
   }
   beast::error_code ignored;
-  tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+  socket.set_option(tcp::no_delay(true), ignored);
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
     // SNI, so that virtual hosts present the right certificate, then verification of the
     // certificate chain and of the host name against it.
@@ -66,30 +73,32 @@ Awaitable<beast::error_code> ClientConnection::connect(const Endpoints& endpoint
       co_return handshake_ec;
     }
   }
-  tcp_layer.expires_never();
   co_return beast::error_code{};
 }
 
 Awaitable<beast::error_code> ClientConnection::write(std::string_view head, std::string_view body,
                                                      Millis timeout) {
   const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(body)};
-  lowest_layer().expires_after(timeout);
-  co_return co_await std::visit(
+  deadline_.arm(timeout);
+  const beast::error_code ec = co_await std::visit(
       [&](auto& stream) -> Awaitable<beast::error_code> {
-        auto [ec, bytes] = co_await net::async_write(stream, wire, kUseTuple);
-        co_return ec;
+        auto [write_ec, bytes] = co_await net::async_write(stream, wire, kUseTuple);
+        co_return write_ec;
       },
       stream_);
+  co_return deadline_.settle(ec);
 }
 
 Awaitable<beast::error_code> ClientConnection::read_header(ResponseParser& parser, Millis timeout) {
-  lowest_layer().expires_after(timeout);
-  co_return co_await std::visit(
+  deadline_.arm(timeout);
+  const beast::error_code ec = co_await std::visit(
       [&](auto& stream) -> Awaitable<beast::error_code> {
-        auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer_, parser, kUseTuple);
-        co_return ec;
+        auto [read_ec, bytes] =
+            co_await bhttp::async_read_header(stream, buffer_, parser, kUseTuple);
+        co_return read_ec;
       },
       stream_);
+  co_return deadline_.settle(ec);
 }
 
 beast::error_code ClientConnection::parse_buffered(ResponseParser& parser) {
@@ -120,25 +129,29 @@ Awaitable<beast::error_code> ClientConnection::receive() {
 
 Awaitable<beast::error_code> ClientConnection::read_some(ResponseParser& parser, Millis timeout) {
   const std::size_t room = parser.get().body().size;
-  lowest_layer().expires_after(timeout);
+  bool armed = false;  // only a receive needs the limit; what is buffered is handed over now
+  beast::error_code ec;
   while (true) {
-    if (auto ec = parse_buffered(parser)) {
-      co_return ec;
+    ec = parse_buffered(parser);
+    if (ec || parser.is_done() || parser.get().body().size < room) {
+      break;
     }
-    if (parser.is_done() || parser.get().body().size < room) {
-      co_return beast::error_code{};
+    if (!armed) {
+      deadline_.arm(timeout);
+      armed = true;
     }
-    beast::error_code ec = co_await receive();
+    ec = co_await receive();
     if (ec == net::error::eof) {
       // A body that runs to the end of the connection ends here; any other is cut short.
       ec = {};
       parser.put_eof(ec);
-      co_return ec;
+      break;
     }
     if (ec) {
-      co_return ec;
+      break;
     }
   }
+  co_return armed ? deadline_.settle(ec) : ec;
 }
 
 bool ClientConnection::is_stale() {
@@ -149,7 +162,7 @@ bool ClientConnection::is_stale() {
   if (std::chrono::steady_clock::now() - idle_since_ < kProbeAfterIdle) {
     return false;
   }
-  auto& socket = lowest_layer().socket();
+  auto& socket = lowest_layer();
   if (!socket.is_open()) {
     return true;
   }
@@ -163,8 +176,8 @@ bool ClientConnection::is_stale() {
 
 void ClientConnection::close() {
   beast::error_code ignored;
-  lowest_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  lowest_layer().close();
+  lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest_layer().close(ignored);
 }
 
 }  // namespace switchyard::http

@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "http/deadline.h"
 #include "http/endpoint_cache.h"
 #include "http/types.h"
 
@@ -59,10 +60,12 @@ class ClientConnection {
   bool reused = false;
 
  private:
-  using PlainStream = beast::tcp_stream;
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using PlainStream = tcp::socket;
+  using TlsStream = beast::ssl_stream<tcp::socket>;
 
-  beast::tcp_stream& lowest_layer();
+  tcp::socket& lowest_layer();
+  // connect() without its deadline.
+  Awaitable<beast::error_code> connect_and_handshake(const Endpoints& endpoints);
   // Parses what buffer_ holds into the parser's body until the body buffer is full, the
   // message ends or only part of a chunk's framing is left.
   beast::error_code parse_buffered(ResponseParser& parser);
@@ -72,6 +75,9 @@ class ClientConnection {
   static constexpr std::size_t kBodySpace = 16 * 1024;
 
   std::variant<PlainStream, TlsStream> stream_;
+  // Closes the socket when it runs out: a connection that timed out is never reused, and a
+  // closed socket also stops a connect from going on to the next endpoint.
+  Deadline deadline_;
   beast::flat_buffer buffer_;
   // Left uninitialized: every byte is written by the parser before it is read.
   std::unique_ptr<char[]> body_space_ = std::make_unique_for_overwrite<char[]>(kBodySpace);

@@ -83,9 +83,9 @@ class InFlightSlot {
 }  // namespace
 
 Session::Session(tcp::socket socket, Worker& worker)
-    : stream_(std::move(socket)),
+    : socket_(std::move(socket)),
+      deadline_(worker.io_context(), socket_, Deadline::OnExpiry::kCancel),
       buffer_(read_buffer_limit(worker.config())),
-      deadline_(stream_.get_executor()),
       worker_(worker) {
   worker_.state().open_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.add_session(this);
@@ -99,7 +99,7 @@ Session::~Session() {
 void Session::on_drain() {
   if (idle_) {
     beast::error_code ignored;
-    stream_.socket().cancel(ignored);
+    socket_.cancel(ignored);
   }
 }
 
@@ -125,8 +125,8 @@ Awaitable<void> Session::run() {
     }
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
 }
 
 // Waits for the first byte of the next request under the keep-alive timeout, so that the
@@ -139,11 +139,11 @@ Awaitable<bool> Session::wait_for_request() {
     co_return false;
   }
   idle_ = true;
-  stream_.expires_after(worker_.config().keepalive_timeout);
+  deadline_.arm(worker_.config().keepalive_timeout);
   const std::size_t room = std::min(kReadChunk, buffer_.max_size());
-  auto [ec, bytes] = co_await stream_.async_read_some(buffer_.prepare(room), kUseTuple);
+  auto [ec, bytes] = co_await socket_.async_read_some(buffer_.prepare(room), kUseTuple);
   idle_ = false;
-  if (ec) {
+  if (deadline_.settle(ec)) {
     co_return false;
   }
   buffer_.commit(bytes);
@@ -155,14 +155,13 @@ Awaitable<bool> Session::read_and_serve() {
   RequestParser parser;
   apply_limits(parser, config);
 
-  stream_.expires_never();
   // Most requests arrive whole with their first bytes; those are parsed where they lie, and
   // only the rest of one that has not is read under its deadline.
   beast::error_code ec;
   std::size_t header_bytes = parse_buffered(parser, buffer_, ec);
   if (!ec && !parser.is_header_done()) {
     const auto read = co_await with_deadline(config.header_timeout, [&] {
-      return bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+      return bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
     });
     ec = read.first;
     header_bytes += read.second;  // the parser may have taken the start line already
@@ -181,10 +180,10 @@ Awaitable<bool> Session::read_and_serve() {
   if (const auto expect = parser.get()[bhttp::field::expect];
       beast::iequals(expect, "100-continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(config.write_timeout);
+    deadline_.arm(config.write_timeout);
     auto [write_ec, written] =
-        co_await net::async_write(stream_, net::buffer(kContinue), kUseTuple);
-    if (write_ec) {
+        co_await net::async_write(socket_, net::buffer(kContinue), kUseTuple);
+    if (deadline_.settle(write_ec)) {
       co_return false;
     }
   }
@@ -194,7 +193,7 @@ Awaitable<bool> Session::read_and_serve() {
   parse_buffered(parser, buffer_, body_ec);
   if (!body_ec && !parser.is_done()) {
     const auto read = co_await with_deadline(config.body_timeout, [&] {
-      return bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+      return bhttp::async_read(socket_, buffer_, parser, kUseTuple);
     });
     body_ec = read.first;
   }
@@ -206,32 +205,14 @@ Awaitable<bool> Session::read_and_serve() {
   co_return co_await serve(request);
 }
 
-// Unlike tcp_stream's own expiry, which closes the socket, this deadline only cancels the
-// read, so the client can still be told which limit it hit. Returns the read's error and the
+// Runs a read under a limit. Returns the read's error (timeout if the limit ran out) and the
 // bytes the parser consumed.
 template <class ReadOp>
 Awaitable<std::pair<beast::error_code, std::size_t>> Session::with_deadline(
     std::chrono::milliseconds limit, ReadOp read) {
-  // The generation tells a stale expiry (one that fired just as the read finished) from the
-  // current one, so it cannot cancel whatever the session does next.
-  const std::uint64_t generation = ++deadline_generation_;
-  deadline_hit_ = false;
-  deadline_.expires_after(limit);
-  deadline_.async_wait([generation, weak = weak_from_this()](beast::error_code ec) {
-    auto self = weak.lock();
-    if (!ec && self && self->deadline_generation_ == generation) {
-      self->deadline_hit_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    }
-  });
+  deadline_.arm(limit);
   auto [ec, bytes] = co_await read();
-  ++deadline_generation_;
-  deadline_.cancel();
-  if (deadline_hit_) {
-    ec = beast::error::timeout;
-  }
-  const std::pair outcome{ec, bytes};
+  const std::pair outcome{deadline_.settle(ec), bytes};
   co_return outcome;
 }
 
@@ -308,9 +289,9 @@ Awaitable<bool> Session::write_error(const ErrorInfo& error) {
   response.set(kRequestIdHeader, make_request_id());
   response.keep_alive(false);
   response.prepare_payload();
-  stream_.expires_after(worker_.config().write_timeout);
-  auto [ec, bytes] = co_await bhttp::async_write(stream_, response, kUseTuple);
-  co_return !ec;
+  deadline_.arm(worker_.config().write_timeout);
+  auto [ec, bytes] = co_await bhttp::async_write(socket_, response, kUseTuple);
+  co_return !deadline_.settle(ec);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,10 +304,10 @@ Awaitable<bool> Exchange::respond(ResponseHead head, std::string body) {
   const std::string wire_head =
       std::move(head).finish_sized(body.size(), session_.keep_alive_after(request_));
   session_.end_in_flight();
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
+  session_.deadline_.arm(session_.worker_.config().write_timeout);
   const std::array<net::const_buffer, 2> wire{net::buffer(wire_head), net::buffer(body)};
-  auto [ec, bytes] = co_await net::async_write(session_.stream_, wire, kUseTuple);
-  session_.stream_.expires_never();
+  auto [write_ec, bytes] = co_await net::async_write(session_.socket_, wire, kUseTuple);
+  const beast::error_code ec = session_.deadline_.settle(write_ec);
   client_gone_ = client_gone_ || static_cast<bool>(ec);
   co_return !ec;
 }
@@ -367,9 +348,10 @@ Awaitable<bool> Exchange::finish_stream(std::string_view last) {
 }
 
 Awaitable<bool> Exchange::write_stream_bytes() {
-  session_.stream_.expires_after(session_.worker_.config().write_timeout);
-  auto [ec, bytes] = co_await net::async_write(session_.stream_, net::buffer(wire_), kUseTuple);
-  session_.stream_.expires_never();
+  session_.deadline_.arm(session_.worker_.config().write_timeout);
+  auto [write_ec, bytes] =
+      co_await net::async_write(session_.socket_, net::buffer(wire_), kUseTuple);
+  const beast::error_code ec = session_.deadline_.settle(write_ec);
   wire_.clear();
   client_gone_ = static_cast<bool>(ec);
   co_return !ec;

@@ -9,9 +9,9 @@
 #include <memory>
 #include <utility>
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "http/deadline.h"
 #include "http/error_response.h"
 #include "http/exchange.h"
 #include "http/types.h"
@@ -50,12 +50,12 @@ class Session : public std::enable_shared_from_this<Session> {
   Awaitable<std::pair<beast::error_code, std::size_t>> with_deadline(
       std::chrono::milliseconds limit, ReadOp read);
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  // Cancels rather than closes, so that a client that ran out of time is still told which
+  // limit it hit.
+  Deadline deadline_;
   beast::flat_buffer buffer_;  // bounded by read_buffer_limit (http/request_hygiene.h)
-  net::steady_timer deadline_;
   Worker& worker_;
-  std::uint64_t deadline_generation_ = 0;
-  bool deadline_hit_ = false;
   bool idle_ = false;
   bool in_flight_ = false;  // the request being served still counts in ServerState::in_flight
 };

@@ -3,6 +3,8 @@
 #include <future>
 #include <thread>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -14,6 +16,9 @@ namespace switchyard::testing {
 namespace {
 
 namespace json = boost::json;
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using net::ip::tcp;
 using std::chrono::milliseconds;
 
 constexpr char kChat[] = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
@@ -85,6 +90,53 @@ TEST_F(ServerTest, SlowBodyGets408WithinTheBodyTimeout) {
       "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"model\"",
       milliseconds(3000));
   EXPECT_NE(reply.find("408"), std::string::npos) << reply;
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterTheKeepAliveTimeout) {
+  auto gw = gateway("keepalive_timeout_ms = 300\n");
+  const auto started = std::chrono::steady_clock::now();
+  // One request on a kept-alive connection, then silence until the gateway closes it.
+  const std::string reply =
+      raw_exchange(gw->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", milliseconds(5000));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
+  EXPECT_GE(waited, milliseconds(300));
+  EXPECT_LT(waited, milliseconds(2000));
+}
+
+// A client that stops reading a long stream fills the socket buffers; the gateway's write then
+// waits, and after write_timeout the gateway gives up on that client and goes on serving.
+TEST_F(ServerTest, ClientThatStopsReadingIsCutOffAfterTheWriteTimeout) {
+  auto gw = gateway("write_timeout_ms = 300\n", R"(
+[[models]]
+name = "long"
+provider = "fake"
+upstream_model = "tokens-400000"
+capabilities = ["chat", "streaming"]
+)");
+  net::io_context io;
+  tcp::socket socket(io);
+  socket.open(tcp::v4());
+  socket.set_option(net::socket_base::receive_buffer_size(4096));
+  socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), gw->port()));
+  const std::string body =
+      R"({"model":"long","stream":true,"messages":[{"role":"user","content":"x"}]})";
+  net::write(socket, net::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::this_thread::sleep_for(milliseconds(1500));
+
+  // What is still buffered, then the end the gateway gave the connection.
+  std::string received;
+  beast::error_code ec;
+  std::array<char, 65536> chunk{};
+  while (!ec) {
+    received.append(chunk.data(), socket.read_some(net::buffer(chunk), ec));
+  }
+  EXPECT_EQ(ec, net::error::eof);
+  EXPECT_NE(received.find("data: {"), std::string::npos);
+  EXPECT_EQ(received.find("[DONE]"), std::string::npos) << "the stream was not cut";
+  EXPECT_EQ(send_request(gw->port(), {.target = "/healthz"}).status, 200);
 }
 
 TEST_F(ServerTest, MalformedHttpIs400) {
