@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 readonly seconds="${1:-60}"
-readonly targets=(http_request chat_request sse_decoder)
+readonly targets=(http_request chat_request sse_decoder upstream_answer)
 
 scripts/setup.sh --packages-only clang llvm libclang-rt-dev
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -328,9 +328,13 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
   const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
   if (!plan->stream) {
     settle(plan->ticket, answered, read_usage(delivery->response.body), plan->demand, 0);
-    privacy::restore_answer(delivery->response.body, bodies.vault(delivery->target));
-    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
-                                 prepared->explanation);
+    // The upstream's text goes out only if restoring left the answer as it came.
+    std::string text;
+    if (!privacy::restore_answer(delivery->response.body, bodies.vault(delivery->target))) {
+      text = std::move(delivery->response.text);
+    }
+    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body),
+                                 std::move(text), started, prepared->explanation);
     co_return;
   }
   co_await answer_stream(exchange, *prepared, *delivery, bodies.vault(delivery->target), *plan,

@@ -60,7 +60,8 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
   if (delivery) {
     const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
     settle(*ticket, answered, read_usage(delivery->response.body), demand, 0);
-    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body), started,
+    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body),
+                                 std::move(delivery->response.text), started,
                                  prepared->explanation);
   }
 }

@@ -53,10 +53,12 @@ http::Awaitable<std::optional<Delivery>> forward(
     std::function<const boost::json::object&(std::size_t)> body_for);
 
 // Answers with a whole answer from the provider, under the public model name, with the
-// explanation headers, and logs it.
+// explanation headers, and logs it. `text` is the answer as the upstream wrote it, or empty
+// when there is none or `answer` was changed since: the answer then goes out as `text` with
+// only its model renamed, else `answer` is serialized.
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model,
-                                          boost::json::object answer,
+                                          boost::json::object answer, std::string text,
                                           std::chrono::steady_clock::time_point started,
                                           const Explanation& explanation);
 

@@ -165,10 +165,10 @@ std::string StreamRestorer::finish() {
   return out;
 }
 
-void restore_answer(json::object& answer, const Vault& vault) {
+bool restore_answer(json::object& answer, const Vault& vault) {
   json::value* choices = answer.if_contains("choices");
   if (vault.empty() || choices == nullptr || !choices->is_array()) {
-    return;
+    return false;
   }
   for (json::value& choice : choices->get_array()) {
     json::value* value = choice.is_object() ? choice.get_object().if_contains("message") : nullptr;
@@ -186,6 +186,7 @@ void restore_answer(json::object& answer, const Vault& vault) {
       restore_member(*function, "arguments", vault, TextKind::kJson);
     }
   }
+  return true;
 }
 
 StreamRestorer& ChunkRestorer::restorer(const StreamKey& key) {

@@ -43,8 +43,9 @@ class StreamRestorer {
 
 // Restores a whole chat-completions answer in place: choices[].message.content (a string, or
 // the "text" parts of an array), refusal, tool_calls[].function.arguments and the legacy
-// function_call.arguments.
-void restore_answer(boost::json::object& answer, const Vault& vault);
+// function_call.arguments. Returns whether it may have changed the answer: false when the
+// vault is empty or the answer has no choices.
+bool restore_answer(boost::json::object& answer, const Vault& vault);
 
 // Restores a stream of chat-completions chunks in place: choices[].delta.content, refusal,
 // tool_calls[].function.arguments and function_call.arguments, one restorer per choice and

@@ -391,7 +391,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     co_return fail(std::move(error));
   }
   // Constructed from the answer rather than assigned, so that it stays in the answer's arena.
-  ProviderResponse response{.arena = std::move(arena), .body = std::move(value.as_object())};
+  ProviderResponse response{
+      .arena = std::move(arena), .body = std::move(value.as_object()), .text = std::move(body)};
   co_return response;
 }
 

@@ -90,6 +90,7 @@ struct ProviderResponse {
   // be read after the response is gone.
   std::unique_ptr<JsonArena> arena;
   boost::json::object body;             // a whole answer, when not streaming
+  std::string text;                     // that answer as the upstream wrote it, if it did
   std::unique_ptr<ChunkStream> stream;  // a streamed answer
 
   // A response moves by construction only. Assigning one to another would free the target's

@@ -243,6 +243,33 @@ TEST_F(ChatProxyTest, ForwardsEmbeddings) {
   EXPECT_EQ(json::parse(upstream_.requests().at(0).body).at("model"), "fake-embed");
 }
 
+// An answer the gateway only renames goes out as the upstream wrote it: the same layout and
+// number spellings, only the model's value changed.
+TEST_F(ChatProxyTest, WholeAnswersKeepTheUpstreamsTextWithOnlyTheModelRenamed) {
+  GatewayUnderTest gateway(standard_config(upstream_.base_url(), R"(
+[[models]]
+name = "as-written"
+provider = "fake"
+upstream_model = "pretty"
+capabilities = ["chat", "embeddings"]
+)"));
+  const auto chat_answer =
+      post_json(gateway.port(), "/v1/chat/completions", chat_body("as-written"));
+  const auto embeddings =
+      post_json(gateway.port(), "/v1/embeddings", R"({"model":"as-written","input":"a b"})");
+
+  for (const TestResponse* response : {&chat_answer, &embeddings}) {
+    ASSERT_EQ(response->status, 200) << response->body;
+    EXPECT_NE(response->body.find("\n  \"model\": \"as-written\""), std::string::npos)
+        << response->body;
+    EXPECT_EQ(response->body.find("pretty"), std::string::npos) << response->body;
+    EXPECT_EQ(response->body.back(), '\n');
+  }
+  EXPECT_TRUE(chat_answer.body.starts_with("{\n  \"id\": \"chatcmpl-")) << chat_answer.body;
+  EXPECT_EQ(json::parse(chat_answer.body).at("choices").at(0).at("message").at("content"),
+            "This is a fake reply.");
+}
+
 TEST_F(ChatProxyTest, ListsConfiguredModels) {
   const auto response = send_request(gateway_.port(), {.target = "/v1/models"});
   ASSERT_EQ(response.status, 200);

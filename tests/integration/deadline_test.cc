@@ -12,10 +12,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
@@ -140,9 +140,8 @@ TEST(DeadlineTest, DisarmedDeadlineNeverRunsOut) {
 
   // A read with no limit, answered after several times the disarmed limit.
   net::steady_timer later(io, 200ms);
-  later.async_wait([&](beast::error_code) {
-    net::write(pair.far, net::buffer(std::string_view("x")));
-  });
+  later.async_wait(
+      [&](beast::error_code) { net::write(pair.far, net::buffer(std::string_view("x"))); });
   auto read = [&]() -> Awaitable<beast::error_code> {
     std::array<char, 8> buffer{};
     auto [ec, bytes] = co_await pair.near.async_read_some(net::buffer(buffer), kUseTuple);

@@ -131,6 +131,9 @@ Answer Responder::answer_post(std::string_view path, std::string_view body) cons
     fault = fault.healthy();
   }
   Answer answer = fault.error ? fault_error_answer(fault) : answer_model(path, request, fault);
+  if (fault.pretty && !answer.streaming) {
+    answer.body = pretty_json(json::parse(answer.body));
+  }
   spoil_stream(fault, answer);
   answer.fault = fault;
   return answer;

@@ -26,6 +26,8 @@
 //   echo-<n>           reply with the text of the last user message, streamed in pieces of
 //                      n bytes (never splitting a UTF-8 sequence), so that a test sees what
 //                      the upstream was sent come back split at arbitrary points
+//   pretty             a whole answer's JSON is indented, one member a line, as some servers
+//                      send it
 //   pick-route         answer a request whose response_format schema is {"route": enum} as a
 //                      route model does: {"route": X}, X the first enum value that is a word
 //                      of the last user message, else the last enum value

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <iterator>
 #include <optional>
 
 #include <boost/json/serialize.hpp>
@@ -77,6 +78,10 @@ bool apply_part(std::string_view part, Fault& fault) {
     fault.pick_route = true;
     return true;
   }
+  if (part == "pretty") {
+    fault.pretty = true;
+    return true;
+  }
   if (part == "context-length" || part == "content-policy") {
     fault.error = 400;
     fault.error_code =
@@ -128,6 +133,7 @@ Fault Fault::healthy() const {
   kept.echo = echo;
   kept.chunk_delay_ms = chunk_delay_ms;
   kept.pick_route = pick_route;
+  kept.pretty = pretty;
   return kept;
 }
 
@@ -235,6 +241,40 @@ std::string sse_event(std::string_view data) {
   event.reserve(data.size() + 8);
   event.append("data: ").append(data).append("\n\n");
   return event;
+}
+
+namespace {
+
+void write_pretty(const boost::json::value& value, std::size_t depth, std::string& out) {
+  const std::string indent(2 * (depth + 1), ' ');
+  const std::string closing_indent(2 * depth, ' ');
+  if (const auto* object = value.if_object(); object != nullptr && !object->empty()) {
+    out += "{\n";
+    for (auto it = object->begin(); it != object->end(); ++it) {
+      out += indent + boost::json::serialize(boost::json::string_view(it->key())) + ": ";
+      write_pretty(it->value(), depth + 1, out);
+      out += std::next(it) != object->end() ? ",\n" : "\n";
+    }
+    out += closing_indent + "}";
+  } else if (const auto* array = value.if_array(); array != nullptr && !array->empty()) {
+    out += "[\n";
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      out += indent;
+      write_pretty((*array)[i], depth + 1, out);
+      out += i + 1 < array->size() ? ",\n" : "\n";
+    }
+    out += closing_indent + "]";
+  } else {
+    out += boost::json::serialize(value);
+  }
+}
+
+}  // namespace
+
+std::string pretty_json(const boost::json::value& value) {
+  std::string out;
+  write_pretty(value, 0, out);
+  return out + "\n";
 }
 
 }  // namespace switchyard::testing::fake

@@ -31,6 +31,7 @@ struct Fault {
   std::optional<uint32_t> error_event_at;
   bool no_done = false;     // no-done: the stream ends without [DONE]
   bool pick_route = false;  // pick-route: answer as a route model
+  bool pretty = false;      // pretty: a whole answer's JSON is indented, one member a line
   // How it is delivered.
   uint32_t delay_ms = 0;               // delay-<ms>: before the headers
   uint32_t chunk_delay_ms = 0;         // chunk-delay-<ms>: between stream events
@@ -94,5 +95,9 @@ std::vector<std::string_view> split_words(std::string_view text);
 
 // Frames one server-sent event.
 std::string sse_event(std::string_view data);
+
+// A JSON value written as some servers write their answers: two-space indents, one member or
+// element a line, a space after each colon, and a final newline.
+std::string pretty_json(const boost::json::value& value);
 
 }  // namespace switchyard::testing::fake
