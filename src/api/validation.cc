@@ -338,42 +338,84 @@ Check first_problem(std::initializer_list<Check> checks) {
   return std::nullopt;
 }
 
+template <int Min, int Max>
+Check number_range(const json::value& value, std::string_view param) {
+  return number_in(value, param, Min, Max);
+}
+
+Check repetition_penalty(const json::value& value, std::string_view param) {
+  return positive_number(value, param, kMaxRepetitionPenalty);
+}
+
+// A chat request's optional fields, each checked when present and not null, in the order
+// their errors take precedence.
+struct FieldRule {
+  std::string_view name;
+  Check (*check)(const json::value&, std::string_view);
+};
+constexpr std::array<FieldRule, 21> kChatFieldRules{{
+    {"stream", boolean},
+    {"stream_options", stream_options},
+    {"max_tokens", integer_range<1, kMaxInt32>},
+    {"max_completion_tokens", integer_range<1, kMaxInt32>},
+    {"n", integer_range<1, kMaxChoices>},
+    {"temperature", number_range<0, 2>},
+    {"top_p", number_range<0, 1>},
+    {"presence_penalty", number_range<-2, 2>},
+    {"frequency_penalty", number_range<-2, 2>},
+    {"seed", integer_range<kMinInt64, kMaxInt64>},
+    {"logprobs", boolean},
+    {"top_logprobs", integer_range<0, kMaxTopLogprobs>},
+    // Not OpenAI's, but read by local models, vLLM and llama.cpp's server alike.
+    {"top_k", integer_range<-1, kMaxTopK>},
+    {"min_p", number_range<0, 1>},
+    {"repetition_penalty", repetition_penalty},
+    {"stop", stop},
+    {"user", expect_string},
+    {"metadata", metadata},
+    {"tools", tools},
+    {"tool_choice", tool_choice},
+    {"response_format", response_format},
+}};
+
+// The index of the rule for a member, or kChatFieldRules.size() for a field passed through
+// unchecked. The names, sorted once, are searched by bisection.
+std::size_t chat_field_rule(std::string_view key) {
+  static const auto by_name = [] {
+    std::array<std::pair<std::string_view, std::size_t>, kChatFieldRules.size()> sorted{};
+    for (std::size_t i = 0; i < kChatFieldRules.size(); ++i) {
+      sorted[i] = {kChatFieldRules[i].name, i};
+    }
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  }();
+  const auto* it =
+      std::lower_bound(by_name.begin(), by_name.end(), key,
+                       [](const auto& entry, std::string_view name) { return entry.first < name; });
+  return it != by_name.end() && it->first == key ? it->second : kChatFieldRules.size();
+}
+
 }  // namespace
 
 std::optional<ApiError> validate_chat_request(const json::object& body) {
-  auto range = [](double min, double max) {
-    return
-        [min, max](const json::value& v, std::string_view p) { return number_in(v, p, min, max); };
-  };
-  return first_problem({
-      model(body),
-      messages(body),
-      optional_field(body, "stream", boolean),
-      optional_field(body, "stream_options", stream_options),
-      optional_field(body, "max_tokens", integer_range<1, kMaxInt32>),
-      optional_field(body, "max_completion_tokens", integer_range<1, kMaxInt32>),
-      optional_field(body, "n", integer_range<1, kMaxChoices>),
-      optional_field(body, "temperature", range(0, 2)),
-      optional_field(body, "top_p", range(0, 1)),
-      optional_field(body, "presence_penalty", range(-2, 2)),
-      optional_field(body, "frequency_penalty", range(-2, 2)),
-      optional_field(body, "seed", integer_range<kMinInt64, kMaxInt64>),
-      optional_field(body, "logprobs", boolean),
-      optional_field(body, "top_logprobs", integer_range<0, kMaxTopLogprobs>),
-      // Not OpenAI's, but read by local models, vLLM and llama.cpp's server alike.
-      optional_field(body, "top_k", integer_range<-1, kMaxTopK>),
-      optional_field(body, "min_p", range(0, 1)),
-      optional_field(body, "repetition_penalty",
-                     [](const json::value& v, std::string_view p) {
-                       return positive_number(v, p, kMaxRepetitionPenalty);
-                     }),
-      optional_field(body, "stop", stop),
-      optional_field(body, "user", expect_string),
-      optional_field(body, "metadata", metadata),
-      optional_field(body, "tools", tools),
-      optional_field(body, "tool_choice", tool_choice),
-      optional_field(body, "response_format", response_format),
-  });
+  if (auto problem = first_problem({model(body), messages(body)})) {
+    return problem;
+  }
+  // One pass over the members, each looked up in the rules; of several bad fields the one
+  // whose rule comes first is reported, whatever their order in the body.
+  std::size_t first_bad = kChatFieldRules.size();
+  Check first;
+  for (const auto& [key, value] : body) {
+    const std::size_t rule = chat_field_rule(key);
+    if (rule >= first_bad || value.is_null()) {
+      continue;
+    }
+    if (auto problem = kChatFieldRules[rule].check(value, kChatFieldRules[rule].name)) {
+      first_bad = rule;
+      first = std::move(problem);
+    }
+  }
+  return first;
 }
 
 std::optional<ApiError> validate_embeddings_request(const json::object& body) {

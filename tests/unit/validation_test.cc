@@ -67,6 +67,17 @@ TEST(ValidationTest, NamesTheFirstBadField) {
   }
 }
 
+// Of several bad fields, the one reported is the same whatever their order in the body.
+TEST(ValidationTest, ReportsBadFieldsInAFixedOrderWhateverTheirOrderInTheBody) {
+  const std::string messages = R"("messages":[{"role":"user","content":"x"}])";
+  EXPECT_EQ(chat_problem(R"({"model":"m",)" + messages + R"(,"top_p":2,"stream":1})"), "stream");
+  EXPECT_EQ(chat_problem(R"({"model":"m","stream":1,)" + messages + R"(,"top_p":2})"), "stream");
+  EXPECT_EQ(chat_problem(R"({"tools":5,"model":"m","n":0,)" + messages + "}"), "n");
+  EXPECT_EQ(chat_problem(R"({"top_p":2,)" + messages + "}"), "model");
+  EXPECT_EQ(chat_problem(R"({"model":"m",)" + messages + R"(,"top_p":null,"custom":"x"})"),
+            std::nullopt);
+}
+
 // Each integer must fit the type a provider reads it into: a count read as int32 that wrapped
 // would ask a local model for a negative number of tokens, and a seed beyond int64 made the
 // local provider throw.
