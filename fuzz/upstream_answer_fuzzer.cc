@@ -1,13 +1,17 @@
-// Fuzzes the renaming of an upstream's whole answer (replace_member_value), which sends the
-// upstream's own text on with only its "model" changed.
+// Fuzzes how the gateway reads and renames an upstream's whole answer without building it:
+// read_answer_facts (one pass of the parser for validity, usage and the model's span) and
+// replace_member_value (the scan used when that pass found no span).
 //
-// Oracles, for any input a parser accepts as a JSON object (the only text the gateway renames):
-//   - the renamed text parses to exactly what setting "model" in the parsed object gives;
-//   - a member named "model" in the object is found, unless the text writes some member's
-//     name with an escape or names "model" twice (the cases the scan leaves to serialization).
-// Any other input goes through the scan too, which must not read out of bounds.
+// Oracles, against the answer Boost.JSON builds:
+//   - read_answer_facts accepts exactly the texts that parse to an object, and its usage is
+//     what the built answer's "usage" says;
+//   - replacing the model span it gives parses to the built answer with "model" set;
+//   - so does the scan's renamed text, and the scan finds a "model" member unless the text
+//     writes some name with an escape or names "model" twice (left to serialization).
+// Any other input goes through both too, which must not read out of bounds.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +19,7 @@
 
 #include "common/json_members.h"
 #include "fuzz/fuzz_check.h"
+#include "providers/answer_facts.h"
 
 namespace {
 
@@ -31,15 +36,59 @@ bool scan_may_give_up(std::string_view text) {
          text.find("\"model\"") != text.rfind("\"model\"");
 }
 
+std::int64_t count_of(const json::object& usage, std::string_view key) {
+  const json::value* value = usage.if_contains(key);
+  if (value == nullptr) {
+    return 0;
+  }
+  if (value->is_int64()) {
+    return value->get_int64();
+  }
+  return value->is_uint64() ? static_cast<std::int64_t>(value->get_uint64()) : 0;
+}
+
+// The facts against the built answer.
+void check_facts(std::string_view text, const json::value& parsed,
+                 const std::optional<switchyard::providers::AnswerFacts>& facts) {
+  require(facts.has_value() == parsed.is_object(), "the facts are read exactly from objects");
+  if (!facts) {
+    return;
+  }
+  const json::value* usage = parsed.as_object().if_contains("usage");
+  const bool has_usage = usage != nullptr && usage->is_object();
+  require(facts->usage.has_value() == has_usage, "usage is found where the answer has one");
+  if (has_usage) {
+    require(
+        facts->usage->prompt_tokens == count_of(usage->get_object(), "prompt_tokens") &&
+            facts->usage->completion_tokens == count_of(usage->get_object(), "completion_tokens"),
+        "usage counts are the answer's");
+  }
+  if (facts->model_value) {
+    json::object renamed = parsed.as_object();
+    renamed["model"] = "public-\"name\"";
+    json::error_code ec;
+    const json::value spliced =
+        json::parse(switchyard::replace_span(text, *facts->model_value, kPublicName), ec);
+    require(!ec && spliced == json::value(renamed), "the model span renames the answer");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const std::string renamed = switchyard::replace_member_value(text, "model", kPublicName);
 
+  const auto facts = switchyard::providers::read_answer_facts(text);
+
   json::error_code ec;
   json::value parsed = json::parse(text, ec);
-  if (ec || !parsed.is_object()) {
+  if (ec) {
+    require(!facts.has_value(), "invalid JSON has no facts");
+    return 0;
+  }
+  check_facts(text, parsed, facts);
+  if (!parsed.is_object()) {
     return 0;
   }
   json::object& answer = parsed.as_object();

@@ -327,14 +327,13 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
   }
   const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
   if (!plan->stream) {
-    settle(plan->ticket, answered, read_usage(delivery->response.body), plan->demand, 0);
-    // The upstream's text goes out only if restoring left the answer as it came.
-    std::string text;
-    if (!privacy::restore_answer(delivery->response.body, bodies.vault(delivery->target))) {
-      text = std::move(delivery->response.text);
-    }
-    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body),
-                                 std::move(text), started, prepared->explanation);
+    providers::ProviderResponse& response = delivery->response;
+    settle(plan->ticket, answered, read_usage(response), plan->demand, 0);
+    // The answer is built only to put values back, and if it was, its text no longer says it.
+    const privacy::Vault& vault = bodies.vault(delivery->target);
+    const bool edited = !vault.empty() && privacy::restore_answer(response.answer(), vault);
+    co_await respond_with_answer(exchange, answered, std::move(response), edited, started,
+                                 prepared->explanation);
     co_return;
   }
   co_await answer_stream(exchange, *prepared, *delivery, bodies.vault(delivery->target), *plan,

@@ -59,9 +59,8 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
                                    false, started, body_for);
   if (delivery) {
     const config::ModelConfig& answered = *prepared->targets[delivery->target].model;
-    settle(*ticket, answered, read_usage(delivery->response.body), demand, 0);
-    co_await respond_with_answer(exchange, answered, std::move(delivery->response.body),
-                                 std::move(delivery->response.text), started,
+    settle(*ticket, answered, read_usage(delivery->response), demand, 0);
+    co_await respond_with_answer(exchange, answered, std::move(delivery->response), false, started,
                                  prepared->explanation);
   }
 }

@@ -6,6 +6,7 @@
 #include "common/json_arena.h"
 #include "common/json_members.h"
 #include "limits/limit_board.h"
+#include "providers/provider.h"
 
 namespace switchyard::api {
 namespace {
@@ -84,6 +85,10 @@ std::optional<Usage> read_usage(const json::object& answer) {
                .completion_tokens = token_count(usage, "completion_tokens")};
 }
 
+std::optional<Usage> read_usage(providers::ProviderResponse& response) {
+  return response.facts ? response.facts->usage : read_usage(response.answer());
+}
+
 http::Awaitable<std::optional<Delivery>> forward(
     http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
@@ -109,20 +114,37 @@ http::Awaitable<std::optional<Delivery>> forward(
   co_return std::move(delivered).value();
 }
 
+namespace {
+
+// The upstream's text of an answer with its model renamed, or empty when that text is not at
+// hand or its model cannot be found in it. This keeps every other byte as it was written and
+// spares building the answer and serializing it, the costliest steps of a plain request (for
+// embeddings, most of all the printing of their numbers).
+std::string renamed_text(const providers::ProviderResponse& response, std::string_view name) {
+  if (response.text.empty()) {
+    return {};
+  }
+  std::optional<TextSpan> span;
+  if (response.facts && response.facts->model_value) {
+    span = response.facts->model_value;
+  } else {
+    span = find_member_value(response.text, "model");
+  }
+  return span ? replace_span(response.text, *span, json::serialize(json::string_view(name)))
+              : std::string();
+}
+
+}  // namespace
+
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
-                                          const config::ModelConfig& model, json::object answer,
-                                          std::string text,
+                                          const config::ModelConfig& model,
+                                          providers::ProviderResponse response, bool edited,
                                           std::chrono::steady_clock::time_point started,
                                           const Explanation& explanation) {
-  const auto usage = read_usage(answer);
-  // Renaming the model in the upstream's text keeps every other byte as it was written and
-  // spares a serialization, the costliest step of a plain answer (most of all for
-  // embeddings, whose numbers are slow to print).
-  std::string wire =
-      text.empty()
-          ? std::string()
-          : replace_member_value(text, "model", json::serialize(json::string_view(model.name)));
+  const auto usage = read_usage(response);
+  std::string wire = edited ? std::string() : renamed_text(response, model.name);
   if (wire.empty()) {
+    json::object& answer = response.answer();
     answer["model"] = model.name;
     wire = json::serialize(answer);
   }

@@ -36,13 +36,11 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
                                                   const Validator& validate,
                                                   config::Capability required);
 
-struct Usage {
-  std::int64_t prompt_tokens = 0;
-  std::int64_t completion_tokens = 0;
-};
+using Usage = providers::TokenCounts;
 
 // The usage object of an answer or chunk, if it carries a non-null one.
 std::optional<Usage> read_usage(const boost::json::object& answer);
+std::optional<Usage> read_usage(providers::ProviderResponse& response);
 
 // Sends the prepared request to the first of its targets that answers (see attempts.h), the
 // body for each made by `body_for`. On failure the client has been answered (and the request
@@ -53,12 +51,12 @@ http::Awaitable<std::optional<Delivery>> forward(
     std::function<const boost::json::object&(std::size_t)> body_for);
 
 // Answers with a whole answer from the provider, under the public model name, with the
-// explanation headers, and logs it. `text` is the answer as the upstream wrote it, or empty
-// when there is none or `answer` was changed since: the answer then goes out as `text` with
-// only its model renamed, else `answer` is serialized.
+// explanation headers, and logs it. Unless the answer was `edited` since the provider
+// returned it, it goes out as the upstream wrote it with only its model renamed; otherwise
+// (or when the upstream's text is not at hand) it is serialized.
 http::Awaitable<void> respond_with_answer(http::Exchange& exchange,
                                           const config::ModelConfig& model,
-                                          boost::json::object answer, std::string text,
+                                          providers::ProviderResponse response, bool edited,
                                           std::chrono::steady_clock::time_point started,
                                           const Explanation& explanation);
 

@@ -158,7 +158,8 @@ http::Awaitable<router::RouteChoice> choose_route(const ProxyContext& context,
                                      .request_id = std::move(request_id),
                                      .deadline = deadline};
   auto answer = co_await send_by(*context.providers.find_for(model), std::move(request), deadline);
-  router::RouteChoice choice = answer ? read_answer(answer->body, routes) : failed(answer.error());
+  router::RouteChoice choice =
+      answer ? read_answer(answer->answer(), routes) : failed(answer.error());
   choice.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   co_return choice;
 }

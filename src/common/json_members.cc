@@ -136,18 +136,19 @@ std::optional<TextSpan> find_member_value(std::string_view object_text, std::str
   return found;
 }
 
+std::string replace_span(std::string_view text, TextSpan span, std::string_view value_json) {
+  std::string out;
+  out.reserve(text.size() - (span.end - span.begin) + value_json.size());
+  out.append(text.substr(0, span.begin));
+  out.append(value_json);
+  out.append(text.substr(span.end));
+  return out;
+}
+
 std::string replace_member_value(std::string_view object_text, std::string_view name,
                                  std::string_view value_json) {
   const auto span = find_member_value(object_text, name);
-  if (!span) {
-    return {};
-  }
-  std::string out;
-  out.reserve(object_text.size() - (span->end - span->begin) + value_json.size());
-  out.append(object_text.substr(0, span->begin));
-  out.append(value_json);
-  out.append(object_text.substr(span->end));
-  return out;
+  return span ? replace_span(object_text, *span, value_json) : std::string();
 }
 
 }  // namespace switchyard

@@ -22,6 +22,9 @@ struct TextSpan {
 // (which the scan does not decode, so it could not tell whether one of them is `name`).
 std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name);
 
+// `text` with the bytes of `span` replaced by `value_json`.
+std::string replace_span(std::string_view text, TextSpan span, std::string_view value_json);
+
 // `object_text` with the value of its member `name` replaced by `value_json`, which must be
 // one JSON value. Empty when find_member_value finds nothing.
 std::string replace_member_value(std::string_view object_text, std::string_view name,

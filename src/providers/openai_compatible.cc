@@ -376,10 +376,8 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
   if (auto ec = co_await attempt->read_all(body, kMaxAnswerBody, deadline, config_.idle_timeout)) {
     co_return fail(from_network_error(ec, "reading the upstream's answer"));
   }
-  auto arena = std::make_unique<JsonArena>();
-  json::error_code parse_ec;
-  json::value value = json::parse(body, parse_ec, arena->storage());
-  if (parse_ec || !value.is_object()) {
+  auto facts = read_answer_facts(body);
+  if (!facts) {
     co_return fail(
         make_error(ProviderError::Kind::kProtocol, "the upstream's answer is not a JSON object"));
   }
@@ -390,9 +388,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     error.kind = ProviderError::Kind::kProtocol;
     co_return fail(std::move(error));
   }
-  // Constructed from the answer rather than assigned, so that it stays in the answer's arena.
-  ProviderResponse response{
-      .arena = std::move(arena), .body = std::move(value.as_object()), .text = std::move(body)};
+  ProviderResponse response{.text = std::move(body), .facts = std::move(facts)};
   co_return response;
 }
 

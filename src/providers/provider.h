@@ -15,6 +15,7 @@
 #include "common/json_arena.h"
 #include "common/result.h"
 #include "http/types.h"
+#include "providers/answer_facts.h"
 
 namespace switchyard::providers {
 
@@ -89,8 +90,11 @@ struct ProviderResponse {
   // destroy. Declared first so that it goes last; a body moved out of the response must not
   // be read after the response is gone.
   std::unique_ptr<JsonArena> arena;
-  boost::json::object body;             // a whole answer, when not streaming
-  std::string text;                     // that answer as the upstream wrote it, if it did
+  boost::json::object body;  // a whole answer, when not streaming; read it through answer()
+  std::string text;          // that answer as the upstream wrote it, if it did
+  // Set, and `body` left empty, by a provider that only read the facts of `text`: most
+  // answers are sent on as they came and never need building.
+  std::optional<AnswerFacts> facts;
   std::unique_ptr<ChunkStream> stream;  // a streamed answer
 
   // A response moves by construction only. Assigning one to another would free the target's
@@ -100,6 +104,10 @@ struct ProviderResponse {
     ConstructOnly(ConstructOnly&&) = default;
     ConstructOnly& operator=(ConstructOnly&&) = delete;
   } construct_only;
+
+  // The whole answer, built from `text` (in `arena`) the first time when only its facts were
+  // read; `facts` is then cleared, as `body` holds everything they said.
+  boost::json::object& answer();
 };
 
 class Provider {

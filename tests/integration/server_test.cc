@@ -124,7 +124,20 @@ capabilities = ["chat", "streaming"]
   net::write(socket, net::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                                  "Content-Type: application/json\r\nContent-Length: " +
                                  std::to_string(body.size()) + "\r\n\r\n" + body));
-  std::this_thread::sleep_for(milliseconds(1500));
+
+  // The request counts as in flight until the gateway gives up on the client. How soon the
+  // buffers between them fill depends on how fast the build streams, so this waits for the
+  // count rather than a fixed time; nothing is read meanwhile.
+  const auto& state = gw->server().state();
+  auto in_flight_becomes = [&](std::size_t count) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(45);
+    while (state.in_flight.load() != count && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return state.in_flight.load() == count;
+  };
+  ASSERT_TRUE(in_flight_becomes(1));
+  ASSERT_TRUE(in_flight_becomes(0)) << "the gateway still waits on a client that reads nothing";
 
   // What is still buffered, then the end the gateway gave the connection.
   std::string received;
