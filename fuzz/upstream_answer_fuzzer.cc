@@ -36,6 +36,13 @@ bool scan_may_give_up(std::string_view text) {
          text.find("\"model\"") != text.rfind("\"model\"");
 }
 
+// Equality of two documents parsed from texts that spell every number alike. Compared as
+// their serializations, because Boost.JSON reads a zero with a huge exponent ("0e999999") as
+// NaN, which no value equals.
+bool same(const json::value& a, const json::value& b) {
+  return json::serialize(a) == json::serialize(b);
+}
+
 std::int64_t count_of(const json::object& usage, std::string_view key) {
   const json::value* value = usage.if_contains(key);
   if (value == nullptr) {
@@ -69,7 +76,7 @@ void check_facts(std::string_view text, const json::value& parsed,
     json::error_code ec;
     const json::value spliced =
         json::parse(switchyard::replace_span(text, *facts->model_value, kPublicName), ec);
-    require(!ec && spliced == json::value(renamed), "the model span renames the answer");
+    require(!ec && same(spliced, renamed), "the model span renames the answer");
   }
 }
 
@@ -102,6 +109,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   json::error_code renamed_ec;
   const json::value reparsed = json::parse(renamed, renamed_ec);
   require(!renamed_ec, "the renamed text is JSON");
-  require(reparsed == parsed, "the renamed text parses to the renamed answer");
+  require(same(reparsed, parsed), "the renamed text parses to the renamed answer");
   return 0;
 }
