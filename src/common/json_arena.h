@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 
 #include <boost/json/memory_resource.hpp>
@@ -40,8 +41,14 @@ class JsonArena final : public boost::json::memory_resource {
   boost::json::storage_ptr storage() { return boost::json::storage_ptr(this); }
 
   // Frees every block but the first, for the next document. Nothing built before may be read
-  // afterwards.
-  void release() { arena_.release(); }
+  // afterwards. The resource is made anew rather than released: Boost.JSON 1.81's release()
+  // keeps the size of the next block, which doubles with every block taken, so an arena
+  // reused for many documents that outgrow the first block asked for ever larger blocks
+  // until an allocation failed (after some thirty stream chunks of 64 KiB).
+  void release() {
+    std::destroy_at(&arena_);
+    std::construct_at(&arena_, first_block_.data(), first_block_.size());
+  }
 
  private:
   // Enough for a stream chunk or a short answer with room to spare.

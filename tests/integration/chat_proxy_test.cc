@@ -270,6 +270,42 @@ capabilities = ["chat", "embeddings"]
             "This is a fake reply.");
 }
 
+// A stream of many chunks far larger than a chunk's arena starts with arrives whole. Each
+// chunk reuses the stream's arena; Boost.JSON's own release() let its blocks double from one
+// chunk to the next, and the gateway died on the thirtieth or so 64 KiB chunk.
+TEST_F(ChatProxyTest, StreamsOfManyLargeChunksArriveWhole) {
+  GatewayUnderTest gateway(standard_config(upstream_.base_url(), R"(
+[[models]]
+name = "big-chunks"
+provider = "fake"
+upstream_model = "echo-65536"
+capabilities = ["chat", "streaming"]
+
+[privacy]
+enabled = false
+)"));
+  const std::string text(2 << 20, 'a');
+  const std::string part = R"({"type":"text","text":")" + text + R"("})";
+  const auto response =
+      post_json(gateway.port(), "/v1/chat/completions",
+                R"({"model":"big-chunks","stream":true,"messages":[{"role":"user","content":[)" +
+                    part + "," + part + "]}]}");
+
+  ASSERT_EQ(response.status, 200);
+  const std::vector<std::string> events = sse_data(response.body);
+  ASSERT_GT(events.size(), 64U);
+  EXPECT_EQ(events.back(), "[DONE]");
+  std::string echoed;
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    const json::value chunk = json::parse(events[i]);
+    const json::value& delta = chunk.at("choices").at(0).at("delta");
+    if (const auto* content = delta.as_object().if_contains("content")) {
+      echoed += content->as_string();
+    }
+  }
+  EXPECT_TRUE(echoed == text + " " + text) << "echoed " << echoed.size() << " bytes";
+}
+
 TEST_F(ChatProxyTest, ListsConfiguredModels) {
   const auto response = send_request(gateway_.port(), {.target = "/v1/models"});
   ASSERT_EQ(response.status, 200);

@@ -105,22 +105,30 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterTheKeepAliveTimeout) {
 }
 
 // A client that stops reading a long stream fills the socket buffers; the gateway's write then
-// waits, and after write_timeout the gateway gives up on that client and goes on serving.
+// waits, and after write_timeout the gateway gives up on that client and goes on serving. The
+// upstream echoes a 6 MiB message back in 64 KiB events, so the buffers fill within moments
+// even in a slow build (the privacy guard is off: scanning the message would take longer).
 TEST_F(ServerTest, ClientThatStopsReadingIsCutOffAfterTheWriteTimeout) {
   auto gw = gateway("write_timeout_ms = 300\n", R"(
 [[models]]
 name = "long"
 provider = "fake"
-upstream_model = "tokens-400000"
+upstream_model = "echo-65536"
 capabilities = ["chat", "streaming"]
+
+[privacy]
+enabled = false
 )");
   net::io_context io;
   tcp::socket socket(io);
   socket.open(tcp::v4());
   socket.set_option(net::socket_base::receive_buffer_size(4096));
   socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), gw->port()));
-  const std::string body =
-      R"({"model":"long","stream":true,"messages":[{"role":"user","content":"x"}]})";
+  // Three text parts of 2 MiB (one string may hold at most 4 MiB), echoed joined.
+  const std::string part = R"({"type":"text","text":")" + std::string(2 << 20, 'a') + R"("})";
+  const std::string body = R"({"model":"long","stream":true,"messages":[{"role":"user",)"
+                           R"("content":[)" +
+                           part + "," + part + "," + part + "]}]}";
   net::write(socket, net::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                                  "Content-Type: application/json\r\nContent-Length: " +
                                  std::to_string(body.size()) + "\r\n\r\n" + body));
