@@ -135,8 +135,10 @@ class AttemptLoop {
   }
 
   http::Awaitable<Result<Delivery, providers::ProviderError>> send(std::size_t target) {
+    const providers::RequestBody body = plan_.body_for(target);
     providers::ProviderRequest request{.endpoint = plan_.endpoint,
-                                       .body = &plan_.body_for(target),
+                                       .body = body.object,
+                                       .body_text = body.text,
                                        .model = plan_.targets[target].model->upstream_model,
                                        .stream = plan_.stream,
                                        .request_id = plan_.request_id,

@@ -40,9 +40,9 @@ struct AttemptPlan {
   std::string request_id;
   std::chrono::steady_clock::time_point deadline;
   // The body to send to targets[i], with the privacy policy applied for that model: the
-  // request itself where the policy changes nothing. It must live as long as the plan; its
-  // "model" member is ignored, the target's upstream name is sent instead.
-  std::function<const boost::json::object&(std::size_t target)> body_for;
+  // request itself, and its text, where the policy changes nothing. It must live as long as
+  // the plan; its "model" member is ignored, the target's upstream name is sent instead.
+  std::function<providers::RequestBody(std::size_t target)> body_for;
 };
 
 struct Delivery {

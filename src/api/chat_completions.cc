@@ -39,8 +39,9 @@ bool client_wants_usage(const json::object& body) {
 
 // Usage is always asked of the upstream so every stream can be accounted for; the client
 // only sees it when it asked too.
-void request_stream_usage(json::object& body) {
-  json::value& options = body["stream_options"];
+void request_stream_usage(PreparedRequest& prepared) {
+  prepared.body_text = {};
+  json::value& options = prepared.body["stream_options"];
   if (!options.is_object()) {
     options = json::object{};
   }
@@ -243,7 +244,7 @@ Result<ChatPlan, ApiError> plan_chat(PreparedRequest& prepared, const ProxyConte
   plan.stream = wants_stream(prepared.body);
   plan.forward_usage = plan.stream && client_wants_usage(prepared.body);
   if (plan.stream) {
-    request_stream_usage(prepared.body);
+    request_stream_usage(prepared);
   }
   plan.guard = scan_privacy(prepared, context, request);
   if (plan.guard.refusal) {
@@ -318,7 +319,7 @@ http::Awaitable<void> handle_chat_completions(http::Exchange& exchange, const Pr
     co_return;
   }
   TargetBodies bodies(*prepared, plan->guard, context);
-  auto body_for = [&](std::size_t target) -> const json::object& { return bodies.body(target); };
+  auto body_for = [&](std::size_t target) { return bodies.body(target); };
   auto delivery =
       co_await forward(exchange, *prepared, context, providers::Endpoint::kChatCompletions,
                        plan->stream, started, body_for);

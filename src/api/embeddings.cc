@@ -52,9 +52,7 @@ http::Awaitable<void> handle_embeddings(http::Exchange& exchange, const ProxyCon
     co_return;
   }
   TargetBodies bodies(*prepared, guard, context);
-  auto body_for = [&](std::size_t target) -> const boost::json::object& {
-    return bodies.body(target);
-  };
+  auto body_for = [&](std::size_t target) { return bodies.body(target); };
   auto delivery = co_await forward(exchange, *prepared, context, providers::Endpoint::kEmbeddings,
                                    false, started, body_for);
   if (delivery) {

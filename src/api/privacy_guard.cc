@@ -102,13 +102,13 @@ void keep_permitted(PreparedRequest& prepared, const PrivacyScan& scan) {
                 [&](const Target& target) { return !may_receive(scan, *target.model); });
 }
 
-const json::object& TargetBodies::body(std::size_t target) {
+providers::RequestBody TargetBodies::body(std::size_t target) {
   const config::ModelConfig& model = *prepared_.targets[target].model;
   if (scan_.decision.action != privacy::Action::kPseudonymize || model.on_our_hardware) {
-    return prepared_.body;
+    return {.object = &prepared_.body, .text = prepared_.body_text};
   }
   if (rewritten_[target]) {
-    return *rewritten_[target];  // a retry sends what the first try sent
+    return {.object = &*rewritten_[target]};  // a retry sends what the first try sent
   }
   // A fresh arena per copy: the request's own arena would keep every copy until it goes.
   json::object& body = rewritten_[target].emplace(prepared_.body, make_json_arena());
@@ -120,7 +120,7 @@ const json::object& TargetBodies::body(std::size_t target) {
   } else {
     privacy::pseudonymize(body, scan_.findings, actions, vaults_[target]);
   }
-  return body;
+  return {.object = &body};
 }
 
 }  // namespace switchyard::api

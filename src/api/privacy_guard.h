@@ -58,7 +58,7 @@ class TargetBodies {
         rewritten_(prepared.targets.size()),
         vaults_(prepared.targets.size()) {}
 
-  const boost::json::object& body(std::size_t target);
+  providers::RequestBody body(std::size_t target);
 
   // What was replaced in the body sent to `target`, to restore in its answer; empty when
   // nothing was.

@@ -53,7 +53,8 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
   }
   const std::string_view name = body->at("model").as_string();
   if (required == config::Capability::kChat && context.config.is_alias(name)) {
-    return PreparedRequest{.body = std::move(body).value()};  // the router picks the targets
+    // The router picks the targets.
+    return PreparedRequest{.body = std::move(body).value(), .body_text = request.body()};
   }
   const config::ModelConfig* model = context.config.find_model(name);
   if (model == nullptr) {
@@ -63,7 +64,8 @@ Result<PreparedRequest, ApiError> prepare_request(const http::Request& request,
     const bool embeddings = required == config::Capability::kEmbeddings;
     return fail(unsupported(model->name, embeddings ? "embeddings" : "chat completions", "model"));
   }
-  PreparedRequest prepared{.model = model, .body = std::move(body).value()};
+  PreparedRequest prepared{
+      .model = model, .body = std::move(body).value(), .body_text = request.body()};
   prepared.targets.push_back({.model = model, .provider = context.providers.find_for(*model)});
   for (const std::string& name : model->fallbacks) {
     const config::ModelConfig* fallback = context.config.find_model(name);
@@ -92,7 +94,7 @@ std::optional<Usage> read_usage(providers::ProviderResponse& response) {
 http::Awaitable<std::optional<Delivery>> forward(
     http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
-    std::function<const json::object&(std::size_t)> body_for) {
+    std::function<providers::RequestBody(std::size_t)> body_for) {
   // A named plan, not a temporary inside the co_await: GCC 12 destroys such temporaries twice.
   const AttemptPlan plan{.targets = prepared.targets,
                          .endpoint = endpoint,

@@ -21,6 +21,8 @@ struct PreparedRequest {
   // Who may answer, in order: the model, then those of its fallbacks that can.
   std::vector<Target> targets;
   boost::json::object body;  // as the client sent it
+  // The text `body` was parsed from, until `body` is edited: whatever edits it clears this.
+  std::string_view body_text;
   // Empty parts: the privacy guard did not look at the request, it was not routed.
   Explanation explanation;
 };
@@ -48,7 +50,7 @@ std::optional<Usage> read_usage(providers::ProviderResponse& response);
 http::Awaitable<std::optional<Delivery>> forward(
     http::Exchange& exchange, const PreparedRequest& prepared, const ProxyContext& context,
     providers::Endpoint endpoint, bool stream, std::chrono::steady_clock::time_point started,
-    std::function<const boost::json::object&(std::size_t)> body_for);
+    std::function<providers::RequestBody(std::size_t)> body_for);
 
 // Answers with a whole answer from the provider, under the public model name, with the
 // explanation headers, and logs it. Unless the answer was `edited` since the provider

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/json_arena.h"
+#include "common/json_members.h"
 #include "http/sse.h"
 #include "reliability/retry_after.h"
 
@@ -200,7 +201,7 @@ class SseChunkStream final : public ChunkStream {
 
 // The request body as JSON text, with `model` in place of the body's own "model" member. The
 // members are written one by one so that the client's request is sent without being copied.
-std::string request_payload(const json::object& body, std::string_view model) {
+std::string serialize_request(const json::object& body, std::string_view model) {
   std::string payload;
   payload.reserve(256);
   json::serializer serializer;
@@ -226,6 +227,30 @@ std::string request_payload(const json::object& body, std::string_view model) {
   }
   payload.push_back('}');
   return payload;
+}
+
+// The request body to send: the client's own text where the request carries it, with only the
+// value of "model" replaced (or none, when it already names `model` as the upstream spells
+// it); else the body serialized into `storage`. The text is used only when it has one
+// "model" and no other top-level name twice, so that the upstream reads the same request
+// the gateway checked; within members, parsers keep the last of a repeated name, as
+// Boost.JSON did.
+std::string_view request_payload(const ProviderRequest& request, std::string& storage) {
+  std::size_t members = 0;
+  const auto span = request.body_text.empty()
+                        ? std::nullopt
+                        : find_member_value(request.body_text, "model", &members);
+  if (!span || members != request.body->size()) {
+    storage = serialize_request(*request.body, request.model);
+    return storage;
+  }
+  const std::string model = json::serialize(json::string_view(request.model));
+  const std::string_view current = request.body_text.substr(span->begin, span->end - span->begin);
+  if (current == model) {
+    return request.body_text;
+  }
+  storage = replace_span(request.body_text, *span, model);
+  return storage;
 }
 
 std::string_view endpoint_path(Endpoint endpoint) {
@@ -329,7 +354,8 @@ std::string OpenAiCompatibleProvider::make_head(const ProviderRequest& request,
 Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::send(
     ProviderRequest request) {
   const auto deadline = std::min(request.deadline, Clock::now() + config_.request_timeout);
-  const std::string payload = request_payload(*request.body, request.model);
+  std::string storage;
+  const std::string_view payload = request_payload(request, storage);
   const std::string head = make_head(request, payload.size());
 
   // A reused connection the upstream closed while idle fails before any response byte; that

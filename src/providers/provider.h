@@ -71,12 +71,21 @@ class ChunkStream {
 
 enum class Endpoint { kChatCompletions, kEmbeddings };
 
+// A request body as it goes to one target (see ProviderRequest::body and body_text).
+struct RequestBody {
+  const boost::json::object* object = nullptr;
+  std::string_view text;
+};
+
 struct ProviderRequest {
   Endpoint endpoint = Endpoint::kChatCompletions;
   // The OpenAI request body, not owned: the caller keeps it until send() has returned. It is
   // usually the client's validated request itself, so that a request is never copied to be
   // sent. Its "model" member is ignored: `model` is sent in its place.
   const boost::json::object* body = nullptr;
+  // The JSON text `body` was parsed from, while `body` is that text's parse unedited; empty
+  // otherwise. Lets a provider send the request as the client wrote it.
+  std::string_view body_text;
   std::string_view model;  // the model name the upstream knows
   bool stream = false;
   std::string request_id;

@@ -73,6 +73,52 @@ TEST_F(ChatProxyTest, RewritesModelAndPassesUnknownFieldsThrough) {
   EXPECT_EQ(sent.size(), 7U);  // model, messages and the five above, nothing twice
 }
 
+// The request goes upstream as the client wrote it, layout and member order included, with
+// only the model's value replaced: numbers keep their spelling and nothing is re-encoded.
+TEST_F(ChatProxyTest, SendsTheClientsTextWithOnlyTheModelReplaced) {
+  const std::string body = R"({ "messages" : [ {"role":"user","content":"caf\u00e9 1e2"} ],)"
+                           "\n  \"model\": \"chat\", \"temperature\": 0.50, \"top_p\": 1E0 }";
+  const auto response = chat(body);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].body,
+            R"({ "messages" : [ {"role":"user","content":"caf\u00e9 1e2"} ],)"
+            "\n  \"model\": \"fake-model\", \"temperature\": 0.50, \"top_p\": 1E0 }");
+}
+
+// A top-level name written twice is read as its last value by the gateway's checks; the text
+// is then not sent as it is, but rebuilt from what was checked, so the upstream cannot read
+// a different request (the first "model", say) than the one the gateway validated.
+TEST_F(ChatProxyTest, ARepeatedTopLevelNameIsSentOnceAsChecked) {
+  const auto response = chat(R"({"model":"chat","temperature":2,"messages":[)" +
+                             std::string(kHello) + R"(],"temperature":0.25})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  const std::string& text = requests[0].body;
+  const std::size_t first = text.find("\"temperature\"");
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_EQ(text.find("\"temperature\"", first + 1), std::string::npos) << text;
+  const auto sent = json::parse(requests[0].body).as_object();
+  EXPECT_EQ(sent.size(), 3U);
+  EXPECT_EQ(sent.at("temperature"), 0.25);
+  EXPECT_EQ(sent.at("model"), "fake-model");
+}
+
+// A stream asks the upstream for usage, which edits the request: it is rebuilt, with the
+// client's fields and the added option.
+TEST_F(ChatProxyTest, AnEditedStreamRequestIsRebuiltWithTheClientsFields) {
+  const auto response = chat(chat_body("chat", R"(,"stream":true,"vendor_knob":[1,2])"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  const auto sent = json::parse(requests[0].body).as_object();
+  EXPECT_EQ(sent.at("model"), "fake-model");
+  EXPECT_EQ(sent.at("stream_options").at("include_usage"), true);
+  EXPECT_EQ(sent.at("vendor_knob"), json::parse("[1,2]"));
+}
+
 TEST_F(ChatProxyTest, SendsProviderKeyAndNeverTheClientsAuthorization) {
   const auto response = chat(chat_body("chat"), {{"authorization", "Bearer client-secret"}});
   ASSERT_EQ(response.status, 200) << response.body;
