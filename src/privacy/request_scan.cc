@@ -101,13 +101,10 @@ auto* find_by_pointer(Object& request, std::string_view pointer) {
   return pointer.empty() && current != nullptr ? current->if_string() : nullptr;
 }
 
-// The walk for both the const and the mutable request.
+// The text at `location` within its message, for a location that is not a pointer.
 template <class Object>
-auto* find_text(Object& request, const TextLocation& location) {
-  auto* message = element_object(&request, "messages", location.message);
+auto* find_in_message(Object* message, const TextLocation& location) {
   switch (location.field) {
-    case TextField::kContent:
-      return member_string(message, "content");
     case TextField::kContentPart:
       return member_string(element_object(message, "content", location.part), "text");
     case TextField::kToolCallArguments:
@@ -120,10 +117,20 @@ auto* find_text(Object& request, const TextLocation& location) {
       return member_string(message, "name");
     case TextField::kRefusal:
       return member_string(message, "refusal");
+    case TextField::kContent:
     case TextField::kPointer:
-      return find_by_pointer(request, location.pointer);
+      break;
   }
   return member_string(message, "content");
+}
+
+// The walk for both the const and the mutable request.
+template <class Object>
+auto* find_text(Object& request, const TextLocation& location) {
+  if (location.field == TextField::kPointer) {
+    return find_by_pointer(request, location.pointer);
+  }
+  return find_in_message(element_object(&request, "messages", location.message), location);
 }
 
 // Keys whose string values name things (a model, a function, a property the schema requires)
@@ -155,7 +162,6 @@ class RequestWalk {
       : scanner_(scanner), findings_(findings), cache_(cache) {}
 
   void walk(const json::object& request) {
-    request_ = &request;
     for (const json::key_value_pair& member : request) {
       const std::string_view key = member.key();
       if (key == "messages") {
@@ -314,7 +320,7 @@ class RequestWalk {
       for (std::size_t i = 0; i < calls->as_array().size(); ++i) {
         const TextLocation location{index, TextField::kToolCallArguments,
                                     static_cast<std::uint32_t>(i)};
-        if (const auto* arguments = find_text(*request_, location)) {
+        if (const auto* arguments = find_in_message(&message, location)) {
           text(*arguments, location);
         }
       }
@@ -324,7 +330,7 @@ class RequestWalk {
     for (const TextField field :
          {TextField::kFunctionCallArguments, TextField::kName, TextField::kRefusal}) {
       const TextLocation location{index, field, 0};
-      if (const auto* value = find_text(*request_, location)) {
+      if (const auto* value = find_in_message(&message, location)) {
         text(*value, location);
       }
     }
@@ -360,7 +366,6 @@ class RequestWalk {
   Findings& findings_;
   ScanCache* cache_;
   bool instructions_ = false;  // the text being walked is the application's, not a user's
-  const json::object* request_ = nullptr;
   TextFindings text_findings_;
   float evidence_ = 0;
   std::vector<Step> path_;
