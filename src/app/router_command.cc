@@ -1,8 +1,11 @@
 #include "app/router_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -56,6 +59,33 @@ std::optional<std::vector<LabelledQuery>> read_or_report(std::string_view comman
   return std::move(queries).value();
 }
 
+// The word vectors --word-vectors names, keeping the --vocabulary most frequent words and every
+// word of the training queries; null without the flag, an error line on stderr and nothing
+// when the file cannot be read.
+std::optional<std::shared_ptr<const router::WordVectors>> read_word_vectors(
+    const RouterOptions& options, const std::vector<LabelledQuery>& training) {
+  if (options.word_vectors.empty()) {
+    return std::shared_ptr<const router::WordVectors>();
+  }
+  router::WordVectorOptions vector_options{.max_words = options.vocabulary};
+  std::set<std::string> words;
+  for (const LabelledQuery& query : training) {
+    const std::string normalized = router::normalize_text(query.text, false);
+    for (std::size_t begin = 0; begin < normalized.size();) {
+      const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
+      words.emplace(normalized.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  }
+  vector_options.also_keep.assign(words.begin(), words.end());
+  auto vectors = router::WordVectors::read_text(options.word_vectors, vector_options);
+  if (!vectors) {
+    std::cerr << "router train: " << vectors.error() << "\n";
+    return std::nullopt;
+  }
+  return std::make_shared<const router::WordVectors>(std::move(vectors).value());
+}
+
 int train_intent(const RouterOptions& options) {
   auto data = read_or_report("train", options.data, options);
   if (!data) {
@@ -80,6 +110,13 @@ int train_intent(const RouterOptions& options) {
   router::IntentTrainingOptions training_options;
   training_options.oos_label = options.oos_label;
   training_options.seed = options.seed;
+  auto vectors = read_word_vectors(options, training);
+  if (!vectors) {
+    return kExitUsageError;
+  }
+  training_options.word_vectors = std::move(*vectors);
+  training_options.vector_weight = options.vector_weight;
+  training_options.neighbours = options.neighbours;
   const auto started = std::chrono::steady_clock::now();
   auto classifier = IntentClassifier::train(training, training_options);
   if (!classifier) {
@@ -150,6 +187,23 @@ RouterCommands add_router_commands(CLI::App& app, RouterOptions& options) {
                    "all and reports nothing)")
       ->check(CLI::Range(0.0, 0.9));
   train->add_option("--seed", options.seed, "Seed of the split and of training (default 1)");
+  train->add_option("--word-vectors", options.word_vectors,
+                    "intent: word vectors in text format (GloVe, word2vec, fastText) whose "
+                    "text vector joins the features; the model file keeps what it needs");
+  train
+      ->add_option("--vocabulary", options.vocabulary,
+                   "intent: how many of the most frequent word vectors the model keeps, besides "
+                   "the training queries' words (default 50000; 0 keeps all)")
+      ->check(CLI::NonNegativeNumber);
+  train
+      ->add_option("--vector-weight", options.vector_weight,
+                   "intent: scale of the word vector features (default 3)")
+      ->check(CLI::Range(0.0, 100.0));
+  train
+      ->add_option("--neighbours", options.neighbours,
+                   "intent: how many alike training words each word also reads as (default 3; "
+                   "0 for none)")
+      ->check(CLI::Range(0, 64));
 
   auto* eval = router->add_subcommand("eval", "Score a trained classifier on labelled JSONL");
   eval->add_option("--task", options.task, "Which classifier: intent (default) or difficulty");

@@ -23,6 +23,13 @@ struct RouterOptions {
   std::string oos_label = "oos";  // eval: default is the label the model was trained with
   double heldout_share = 0.2;     // train without --eval: share of --data held out to report on
   std::uint64_t seed = 1;
+  // train --task intent: word vectors in text format, how many of their most frequent words
+  // the model keeps (besides those of the training queries), their features' scale, and how
+  // many training words each word is linked to.
+  std::string word_vectors;
+  std::size_t vocabulary = 50000;
+  float vector_weight = 3.0F;
+  std::size_t neighbours = 3;
   DifficultyOptions difficulty;  // --task difficulty's own flags
 };
 

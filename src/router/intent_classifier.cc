@@ -19,7 +19,9 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kMagic = "SWYDINTC";
-constexpr std::uint32_t kFormatVersion = 1;
+// Version 2 added the optional word vectors after the members; version 1 files still load.
+constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::uint32_t kFirstFormatVersion = 1;
 constexpr std::uint32_t kMaxLabels = 65535;
 constexpr std::uint32_t kMaxMembers = 16;
 
@@ -140,7 +142,43 @@ std::vector<std::uint32_t> assign_folds(const std::vector<std::uint32_t>& labels
   return fold;
 }
 
+// The key of dimension `d` of the text vector: a fixed hash, apart from every text feature's.
+std::uint64_t vector_key(std::size_t d) {
+  std::uint64_t x = 0x56454354'00000000ULL + d;
+  x = (x ^ (x >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27U)) * 0x94D049BB133111EBULL;
+  return (x ^ (x >> 31U)) | 1U;
+}
+
 }  // namespace
+
+void add_vector_features(const WordVectors& vectors, float vector_weight, float neighbour_weight,
+                         std::string_view text, std::vector<Feature>& out) {
+  thread_local std::vector<float> vector;
+  vector.resize(vectors.dimensions());
+  const std::string normalized = normalize_text(text, false);
+  if (vectors.text_vector(normalized, vector) == 0) {
+    return;
+  }
+  for (std::size_t d = 0; d < vector.size(); ++d) {
+    out.push_back({vector_key(d), vector[d] * vector_weight});
+  }
+  if (neighbour_weight <= 0) {
+    return;
+  }
+  // Scaled like the word group: by one over the root of the text's word count.
+  const std::size_t words =
+      static_cast<std::size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
+  const float scale = neighbour_weight / std::sqrt(static_cast<float>(words));
+  for (std::size_t begin = 0; begin < normalized.size();) {
+    const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
+    for (const Neighbour& n :
+         vectors.neighbours(std::string_view(normalized).substr(begin, end - begin))) {
+      out.push_back({word_unigram_key(vectors.word(n.word)), n.similarity * scale});
+    }
+    begin = end + 1;
+  }
+}
 
 Result<std::vector<LabelledQuery>, std::string> read_labelled_queries(
     const std::string& path, std::string_view text_field, std::string_view label_field) {
@@ -189,10 +227,44 @@ QuerySplit split_queries(std::span<const LabelledQuery> queries, double share, s
   return split;
 }
 
+// A copy of options.word_vectors whose words are linked to their neighbours among the words
+// the queries use more than once (a word seen once says little about its intent), digits
+// aside (the classifier's own features fold them); null without vectors.
+std::shared_ptr<const WordVectors> linked_vectors(std::span<const LabelledQuery> queries,
+                                                  const IntentTrainingOptions& options) {
+  if (!options.word_vectors) {
+    return nullptr;
+  }
+  auto vectors = std::make_shared<WordVectors>(*options.word_vectors);
+  if (options.neighbours == 0 || options.neighbour_weight <= 0) {
+    return vectors;
+  }
+  std::map<std::string, std::size_t, std::less<>> counts;
+  for (const LabelledQuery& query : queries) {
+    const std::string normalized = normalize_text(query.text, false);
+    for (std::size_t begin = 0; begin < normalized.size();) {
+      const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
+      ++counts[normalized.substr(begin, end - begin)];
+      begin = end + 1;
+    }
+  }
+  std::vector<std::string> candidates;
+  for (const auto& [word, count] : counts) {
+    const bool digits = word.find_first_of("0123456789") != std::string::npos;
+    if (count >= 2 && !digits) {
+      candidates.push_back(word);
+    }
+  }
+  vectors->link_neighbours(candidates, options.neighbours, options.neighbour_similarity);
+  return vectors;
+}
+
 // Training state shared by the cross-fitted folds and the final model.
 class IntentTrainer {
  public:
-  IntentTrainer(std::span<const LabelledQuery> queries, const IntentTrainingOptions& options)
+  // `vectors` are options.word_vectors linked to the queries' words, or null.
+  IntentTrainer(std::span<const LabelledQuery> queries, const IntentTrainingOptions& options,
+                const WordVectors* vectors)
       : options_(options) {
     std::map<std::string, std::uint32_t> index;
     for (const LabelledQuery& query : queries) {
@@ -212,7 +284,12 @@ class IntentTrainer {
       TextFeaturizer featurizer(member.features);
       std::vector<std::vector<Feature>>& features = features_.emplace_back();
       for (const LabelledQuery& query : queries) {
-        featurizer.featurize(query.text, features.emplace_back());
+        std::vector<Feature>& text_features = features.emplace_back();
+        featurizer.featurize(query.text, text_features);
+        if (vectors != nullptr) {
+          add_vector_features(*vectors, options.vector_weight, options.neighbour_weight, query.text,
+                              text_features);
+        }
       }
     }
   }
@@ -253,7 +330,8 @@ Result<IntentClassifier, std::string> IntentClassifier::train(
   if (options.members.empty() || options.members.size() > kMaxMembers) {
     return fail(fmt::format("an ensemble has 1 to {} members", kMaxMembers));
   }
-  const IntentTrainer trainer(queries, options);
+  const std::shared_ptr<const WordVectors> vectors = linked_vectors(queries, options);
+  const IntentTrainer trainer(queries, options, vectors.get());
   const std::size_t in_scope_labels = trainer.labels().size() - (trainer.oos_index() >= 0 ? 1 : 0);
   if (in_scope_labels < 2) {
     return fail(
@@ -262,6 +340,9 @@ Result<IntentClassifier, std::string> IntentClassifier::train(
   IntentClassifier classifier;
   classifier.labels_ = trainer.labels();
   classifier.oos_index_ = trainer.oos_index();
+  classifier.vectors_ = vectors;
+  classifier.vector_weight_ = vectors ? options.vector_weight : 0.0F;
+  classifier.neighbour_weight_ = vectors ? options.neighbour_weight : 0.0F;
 
   if (options.oos_share > 0 && options.threshold_folds >= 2 && trainer.oos_index() >= 0) {
     const auto fold = assign_folds(trainer.labels_of(), options.threshold_folds);
@@ -319,6 +400,9 @@ void IntentClassifier::probabilities(std::string_view text, std::vector<float>& 
     const FeatureOptions& options = member.featurizer.options();
     if (featurized == nullptr || *featurized != options) {
       member.featurizer.featurize(text, features);
+      if (vectors_) {
+        add_vector_features(*vectors_, vector_weight_, neighbour_weight_, text, features);
+      }
       featurized = &options;
     }
     member.model.probabilities(features, member_probabilities);
@@ -366,6 +450,12 @@ Result<bool, std::string> IntentClassifier::save(const std::string& path) const 
     member.featurizer.options().write(out);
     member.model.write(out);
   }
+  out.put(static_cast<std::uint8_t>(vectors_ ? 1 : 0));
+  if (vectors_) {
+    out.put(vector_weight_);
+    out.put(neighbour_weight_);
+    vectors_->write(out);
+  }
   out.put(checksum_of(out.data()));
   const std::string bytes = out.take();
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
@@ -379,12 +469,13 @@ Result<bool, std::string> IntentClassifier::save(const std::string& path) const 
 namespace {
 
 // The header fields after the magic; `labels` and the rest are checked against each other.
-Result<bool, std::string> read_labels(ByteReader& in, std::vector<std::string>& labels,
-                                      std::int64_t& oos_index, float& threshold) {
-  std::uint32_t version = 0;
+Result<bool, std::string> read_labels(ByteReader& in, std::uint32_t& version,
+                                      std::vector<std::string>& labels, std::int64_t& oos_index,
+                                      float& threshold) {
   std::uint32_t count = 0;
-  if (!in.get(version) || version != kFormatVersion) {
-    return fail(fmt::format("format version {}, this build reads {}", version, kFormatVersion));
+  if (!in.get(version) || version < kFirstFormatVersion || version > kFormatVersion) {
+    return fail(fmt::format("format version {}, this build reads {} to {}", version,
+                            kFirstFormatVersion, kFormatVersion));
   }
   if (!in.get(count) || count < 2 || count > kMaxLabels) {
     return fail(std::string("bad label count"));
@@ -405,6 +496,27 @@ Result<bool, std::string> read_labels(ByteReader& in, std::vector<std::string>& 
 }
 
 }  // namespace
+
+Result<bool, std::string> IntentClassifier::read_vectors(ByteReader& in,
+                                                         IntentClassifier& classifier) {
+  std::uint8_t present = 0;
+  if (!in.get(present) || present > 1) {
+    return fail(std::string("bad word vector flag"));
+  }
+  if (present == 0) {
+    return true;
+  }
+  if (!in.get(classifier.vector_weight_) || !std::isfinite(classifier.vector_weight_) ||
+      !in.get(classifier.neighbour_weight_) || !std::isfinite(classifier.neighbour_weight_)) {
+    return fail(std::string("bad word vector weights"));
+  }
+  auto vectors = WordVectors::read(in);
+  if (!vectors) {
+    return fail(vectors.error());
+  }
+  classifier.vectors_ = std::make_shared<const WordVectors>(std::move(vectors).value());
+  return true;
+}
 
 Result<IntentClassifier, std::string> IntentClassifier::load(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -430,8 +542,9 @@ Result<IntentClassifier, std::string> IntentClassifier::load(const std::string& 
 
   ByteReader in(body.substr(kMagic.size()));
   IntentClassifier classifier;
-  if (auto header =
-          read_labels(in, classifier.labels_, classifier.oos_index_, classifier.threshold_);
+  std::uint32_t version = 0;
+  if (auto header = read_labels(in, version, classifier.labels_, classifier.oos_index_,
+                                classifier.threshold_);
       !header) {
     return fail(fmt::format("intent model {}: {}", path, header.error()));
   }
@@ -453,6 +566,11 @@ Result<IntentClassifier, std::string> IntentClassifier::load(const std::string& 
                               model->classes(), classifier.labels_.size()));
     }
     classifier.members_.push_back({TextFeaturizer(*options), std::move(model).value()});
+  }
+  if (version >= 2) {
+    if (auto vectors = read_vectors(in, classifier); !vectors) {
+      return fail(fmt::format("intent model {}: {}", path, vectors.error()));
+    }
   }
   if (!in.at_end()) {
     return fail(fmt::format("intent model {}: trailing bytes", path));

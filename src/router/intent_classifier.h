@@ -1,7 +1,8 @@
 // Intent classifier: names the intent of a user query (the last user turn of a request) among
 // the labels of its training file, or says that it is out of scope, i.e. matches none of them.
 // It is an ensemble of linear models (router/linear_model.h) over text features
-// (router/text_features.h) whose class probabilities are averaged. A query is out of scope
+// (router/text_features.h), and optionally the text's word vector (router/word_vectors.h),
+// whose class probabilities are averaged. A query is out of scope
 // when the out-of-scope label (trained as a class, when the data has one) outscores every
 // intent, or when the best intent's probability is below a threshold. The threshold is chosen
 // at training time on held-out folds of the training data, never on the data it is scored on.
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +29,7 @@
 #include "common/result.h"
 #include "router/linear_model.h"
 #include "router/text_features.h"
+#include "router/word_vectors.h"
 
 namespace switchyard::router {
 
@@ -55,11 +58,15 @@ QuerySplit split_queries(std::span<const LabelledQuery> queries, double share, s
 // ones chosen on CLINC150's training file (docs/benchmarks.md): heavy feature dropout, which
 // makes the model spread its weight over many features and so generalize to new phrasings,
 // and the 20 epochs it then needs; features seen at least twice; weights under a tenth of
-// their feature's largest pruned.
+// their feature's largest pruned, but whole rows kept for features that keep over half the
+// classes anyway (the word vector's dimensions), which score as one vector operation.
 struct IntentMember {
   FeatureOptions features;
-  LinearTrainingOptions training{
-      .epochs = 20, .feature_dropout = 0.5F, .min_count = 2, .prune_below = 0.1F};
+  LinearTrainingOptions training{.epochs = 20,
+                                 .feature_dropout = 0.5F,
+                                 .min_count = 2,
+                                 .prune_below = 0.1F,
+                                 .whole_row_share = 0.5F};
 };
 
 struct IntentTrainingOptions {
@@ -78,6 +85,17 @@ struct IntentTrainingOptions {
   float oos_share = 0.05F;
   std::uint32_t threshold_folds = 5;  // folds of the training data the threshold is chosen on
   std::uint64_t seed = 1;             // each member's training uses seed + its index
+  // Word vectors whose text vector joins every member's features, scaled by vector_weight;
+  // none when null. The classifier keeps them, and its file holds them.
+  std::shared_ptr<const WordVectors> word_vectors;
+  float vector_weight = 3.0F;
+  // Each word also reads as its `neighbours` nearest words of the training queries
+  // (WordVectors::link_neighbours, at least `neighbour_similarity` alike), as word unigrams
+  // of value similarity * neighbour_weight. The defaults were chosen on CLINC150's
+  // validation split (docs/benchmarks.md).
+  std::size_t neighbours = 3;
+  float neighbour_similarity = 0.5F;
+  float neighbour_weight = 0.25F;
 };
 
 struct IntentPrediction {
@@ -103,6 +121,8 @@ class IntentClassifier {
   float threshold() const { return threshold_; }
   std::size_t member_count() const { return members_.size(); }
   std::size_t weight_count() const;
+  // The word vectors the classifier reads, or null.
+  const WordVectors* word_vectors() const { return vectors_.get(); }
 
  private:
   struct Member {
@@ -113,11 +133,16 @@ class IntentClassifier {
   // The ensemble's averaged class probabilities for `text` into `out` (labels() long).
   void probabilities(std::string_view text, std::vector<float>& out) const;
   IntentPrediction decide(const std::vector<float>& probabilities) const;
+  // The word vector section of a model file, into `classifier`.
+  static Result<bool, std::string> read_vectors(ByteReader& in, IntentClassifier& classifier);
 
   std::vector<std::string> labels_;
   std::int64_t oos_index_ = -1;
   float threshold_ = 0;
   std::vector<Member> members_;
+  std::shared_ptr<const WordVectors> vectors_;
+  float vector_weight_ = 0;
+  float neighbour_weight_ = 0;
 };
 
 // How a classifier did on labelled queries.
@@ -132,6 +157,12 @@ struct IntentScore {
   double in_scope_accuracy() const;
   double oos_recall() const;
 };
+
+// Appends the features of `text`'s word vector, each dimension scaled by `vector_weight`,
+// and for each word its neighbours' unigrams, scaled by their similarity and
+// `neighbour_weight`; nothing for words `vectors` does not know.
+void add_vector_features(const WordVectors& vectors, float vector_weight, float neighbour_weight,
+                         std::string_view text, std::vector<Feature>& out);
 
 // Scores `classifier` on `queries`; a query whose label equals `oos_label` is out of scope.
 IntentScore evaluate(const IntentClassifier& classifier, std::span<const LabelledQuery> queries,

@@ -261,12 +261,12 @@ LinearModel LinearModel::train(std::span<const Example> examples, std::size_t cl
   const std::vector<float> dense = weights.result();
   model.biases_.assign(dense.begin() + static_cast<std::ptrdiff_t>(bias_row * classes),
                        dense.end());
-  model.assign(keys, dense, options.prune_below);
+  model.assign(keys, dense, options.prune_below, options.whole_row_share);
   return model;
 }
 
 void LinearModel::assign(const std::vector<std::uint64_t>& keys, const std::vector<float>& dense,
-                         float prune_below) {
+                         float prune_below, float whole_row_share) {
   const std::size_t classes = biases_.size();
   keys_.clear();
   row_scales_.clear();
@@ -288,6 +288,15 @@ void LinearModel::assign(const std::vector<std::uint64_t>& keys, const std::vect
       if (steps != 0 && std::fabs(row[c]) >= prune_below * largest) {
         weight_classes_.push_back(static_cast<std::uint16_t>(c));
         weights_.push_back(steps * scale);
+      }
+    }
+    const std::size_t kept = weights_.size() - first;
+    if (kept<classes&& static_cast<float>(kept)> whole_row_share * static_cast<float>(classes)) {
+      weight_classes_.resize(first);
+      weights_.resize(first);
+      for (std::size_t c = 0; c < classes; ++c) {
+        weight_classes_.push_back(static_cast<std::uint16_t>(c));
+        weights_.push_back(std::round(row[c] / scale) * scale);
       }
     }
     if (weights_.size() > first) {
@@ -339,7 +348,19 @@ void LinearModel::scores(std::span<const Feature> features, std::span<float> out
     if (row < 0) {
       continue;
     }
-    for (std::uint32_t i = row_begin_[row]; i < row_begin_[row + 1]; ++i) {
+    const std::uint32_t first = row_begin_[row];
+    const std::uint32_t last = row_begin_[row + 1];
+    if (last - first == out.size()) {
+      // A whole row: its classes are 0 .. classes - 1 in order (read() checks), so the sum is
+      // one vector operation.
+      const float* weights = weights_.data() + first;
+      float* scores = out.data();
+      for (std::size_t c = 0; c < out.size(); ++c) {
+        scores[c] += weights[c] * feature.value;
+      }
+      continue;
+    }
+    for (std::uint32_t i = first; i < last; ++i) {
       out[weight_classes_[i]] += weights_[i] * feature.value;
     }
   }
@@ -403,12 +424,16 @@ Result<LinearModel, std::string> LinearModel::read(ByteReader& in) {
         model.weights_.size() + count > weights) {
       return fail(fmt::format("linear model feature {} is damaged", r));
     }
+    // Classes are in increasing order within a row, as assign() writes them; scoring a
+    // whole row relies on it.
+    std::int32_t previous = -1;
     for (std::uint16_t i = 0; i < count; ++i) {
       std::uint16_t c = 0;
       std::int8_t steps = 0;
-      if (!in.get(c) || !in.get(steps) || c >= classes) {
+      if (!in.get(c) || !in.get(steps) || c >= classes || c <= previous) {
         return fail(fmt::format("linear model feature {} has a bad weight", r));
       }
+      previous = c;
       model.weight_classes_.push_back(c);
       model.weights_.push_back(static_cast<float>(steps) * scale);
     }

@@ -7,8 +7,9 @@
 //
 // After training, weights below `prune_below` times the largest weight of their feature are
 // dropped and each feature keeps only its remaining (class, weight) pairs, so a model is small
-// in memory and scoring touches few weights. In a file, each feature's weights are 8-bit
-// integers with the feature's own scale.
+// in memory and scoring touches few weights; a feature that keeps most classes (a dense input,
+// such as a word vector's dimension) may keep its whole row instead, which scores faster. In a
+// file, each feature's weights are 8-bit integers with the feature's own scale.
 //
 // Example:
 //   LinearModel model = LinearModel::train(examples, class_count, LinearTrainingOptions{});
@@ -51,7 +52,11 @@ struct LinearTrainingOptions {
   float feature_dropout = 0;    // chance that a feature is hidden from one step, in [0, 1)
   std::uint32_t min_count = 1;  // features seen fewer times than this in training are dropped
   float prune_below = 0.0F;     // relative to the feature's largest weight, in [0, 1)
-  std::uint64_t seed = 1;       // example order and dropout
+  // A feature that keeps more than this share of the classes after pruning keeps them all:
+  // a whole row is scored as one vector operation, several times faster than the same
+  // weights one class at a time. 1 never keeps a row whole.
+  float whole_row_share = 1.0F;
+  std::uint64_t seed = 1;  // example order and dropout
 };
 
 class LinearModel {
@@ -79,7 +84,7 @@ class LinearModel {
   // Builds the lookup table and the sparse rows from keys[i] -> row i of a dense
   // [keys x classes] matrix, dropping small weights.
   void assign(const std::vector<std::uint64_t>& keys, const std::vector<float>& dense,
-              float prune_below);
+              float prune_below, float whole_row_share);
   void build_table();
   // The row of `key`, or -1 if the model has no such feature.
   std::int64_t row_of(std::uint64_t key) const;

@@ -80,6 +80,10 @@ void scale_group(std::vector<Feature>& out, std::size_t first, float weight) {
 
 }  // namespace
 
+std::uint64_t word_unigram_key(std::string_view word) {
+  return key_of(mix(kWordSeed * kGolden + word_hash(word)) + 1);
+}
+
 std::string normalize_text(std::string_view text, bool fold_digits) {
   constexpr std::string_view kRightQuote = "\xE2\x80\x99";  // U+2019, the typographic apostrophe
   std::string out;

@@ -54,6 +54,9 @@ struct FeatureOptions {
   static Result<FeatureOptions, std::string> read(ByteReader& in);
 };
 
+// The key of the word unigram `word` (a normalized word), as featurize() gives it.
+std::uint64_t word_unigram_key(std::string_view word);
+
 // The normalized form of `text` described above, words separated by one space, with no
 // leading or trailing space.
 std::string normalize_text(std::string_view text, bool fold_digits = true);

@@ -121,6 +121,49 @@ TEST(LinearModel, PruningKeepsFewerWeights) {
   EXPECT_EQ(accuracy(pruned, synthetic_examples(90, 17)), 1.0);
 }
 
+// Keeping whole rows changes how a row is stored and summed, not what it scores: the pruned
+// weights come back (which moves scores only by what pruning took away), and a model with
+// every row whole scores exactly as one never pruned.
+TEST(LinearModel, WholeRowsScoreAsTheUnprunedWeights) {
+  const auto examples = synthetic_examples(300, 0);
+  LinearTrainingOptions options;
+  const LinearModel unpruned = LinearModel::train(examples, kClasses, options);
+  options.prune_below = 0.5F;
+  options.whole_row_share = 0.0F;  // any row that keeps a weight keeps them all
+  const LinearModel whole = LinearModel::train(examples, kClasses, options);
+  EXPECT_EQ(whole.weight_count(), whole.feature_count() * kClasses);
+  EXPECT_EQ(all_scores(whole, examples), all_scores(unpruned, examples));
+
+  ByteWriter out;
+  whole.write(out);
+  ByteReader in(out.data());
+  auto read = LinearModel::read(in);
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(all_scores(*read, examples), all_scores(whole, examples));
+}
+
+// Whole rows are summed by position, so a file whose row lists a class twice or out of order
+// is refused rather than scored wrongly.
+TEST(LinearModel, RefusesARowWhoseClassesAreOutOfOrder) {
+  ByteWriter out;
+  out.put(std::uint32_t{2});  // classes
+  out.put(std::uint32_t{1});  // features
+  out.put(std::uint64_t{2});  // weights
+  out.put(0.0F);
+  out.put(0.0F);
+  out.put(std::uint64_t{7});  // key
+  out.put(std::uint16_t{2});
+  out.put(0.5F);
+  for (const std::uint16_t c : {std::uint16_t{1}, std::uint16_t{1}}) {
+    out.put(c);
+    out.put(std::int8_t{3});
+  }
+  ByteReader in(out.data());
+  auto read = LinearModel::read(in);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().find("bad weight"), std::string::npos) << read.error();
+}
+
 TEST(LinearModel, RoundTripsThroughBytesExactly) {
   const auto examples = synthetic_examples(300, 0);
   const LinearModel model = LinearModel::train(examples, kClasses, LinearTrainingOptions{});
