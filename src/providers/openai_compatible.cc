@@ -414,7 +414,7 @@ Awaitable<Result<ProviderResponse, ProviderError>> OpenAiCompatibleProvider::sen
     error.kind = ProviderError::Kind::kProtocol;
     co_return fail(std::move(error));
   }
-  ProviderResponse response{.text = std::move(body), .facts = std::move(facts)};
+  ProviderResponse response{.text = std::move(body), .facts = facts};
   co_return response;
 }
 
