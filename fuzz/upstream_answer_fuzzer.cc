@@ -7,7 +7,10 @@
 //     what the built answer's "usage" says;
 //   - replacing the model span it gives parses to the built answer with "model" set;
 //   - so does the scan's renamed text, and the scan finds a "model" member unless the text
-//     writes some name with an escape or names "model" twice (left to serialization).
+//     writes some name with an escape or names "model" twice (left to serialization);
+//   - count_members counts at least the members the built document has at every depth, and
+//     exactly as many in that document's own serialization, which repeats no name (the
+//     provider sends a request's text only when the two counts agree).
 // Any other input goes through both too, which must not read out of bounds.
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +83,28 @@ void check_facts(std::string_view text, const json::value& parsed,
   }
 }
 
+std::size_t members_in(const json::value& value) {
+  std::size_t count = 0;
+  if (const json::object* object = value.if_object()) {
+    count += object->size();
+    for (const json::key_value_pair& member : *object) {
+      count += members_in(member.value());
+    }
+  } else if (const json::array* array = value.if_array()) {
+    for (const json::value& element : *array) {
+      count += members_in(element);
+    }
+  }
+  return count;
+}
+
+void check_member_count(std::string_view text, const json::value& parsed) {
+  const std::size_t built = members_in(parsed);
+  require(switchyard::count_members(text) >= built, "the text has every member it parsed to");
+  require(switchyard::count_members(json::serialize(parsed)) == built,
+          "a text that names nothing twice counts exactly the members it parses to");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -95,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   check_facts(text, parsed, facts);
+  check_member_count(text, parsed);
   if (!parsed.is_object()) {
     return 0;
   }

@@ -110,8 +110,7 @@ std::size_t skip_value(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name,
-                                          std::size_t* members) {
+std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name) {
   const std::string_view text = object_text;
   std::size_t at = skip_space(text, 0);
   if (at >= text.size() || text[at] != '{') {
@@ -119,9 +118,7 @@ std::optional<TextSpan> find_member_value(std::string_view object_text, std::str
   }
   at = skip_space(text, at + 1);
   std::optional<TextSpan> found;
-  std::size_t count = 0;
   while (at < text.size() && text[at] == '"') {
-    ++count;
     bool escaped = false;
     const std::size_t name_end = skip_string(text, at, escaped);
     if (name_end == kFailed || escaped) {
@@ -151,10 +148,25 @@ std::optional<TextSpan> find_member_value(std::string_view object_text, std::str
   if (at >= text.size() || text[at] != '}') {
     return std::nullopt;
   }
-  if (found && members != nullptr) {
-    *members = count;
-  }
   return found;
+}
+
+std::size_t count_members(std::string_view json_text) {
+  std::size_t count = 0;
+  for (std::size_t at = 0; at < json_text.size();) {
+    const char c = json_text[at];
+    if (c == '"') {
+      bool escaped = false;
+      at = skip_string(json_text, at, escaped);
+      if (at == kFailed) {
+        break;
+      }
+      continue;
+    }
+    count += c == ':' ? 1 : 0;
+    ++at;
+  }
+  return count;
 }
 
 std::string replace_span(std::string_view text, TextSpan span, std::string_view value_json) {

@@ -20,10 +20,12 @@ struct TextSpan {
 // Where the value of the top-level member named `name` lies in `object_text`. Nothing when no
 // member or more than one has that name, or when any member's name is written with escapes
 // (which the scan does not decode, so it could not tell whether one of them is `name`).
-// When found, `members` (if given) is set to the number of top-level members the text has,
-// duplicates included: fewer in the parsed object means a name the text repeats.
-std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name,
-                                          std::size_t* members = nullptr);
+std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name);
+
+// How many object members the JSON text holds at every depth, repeated names included: the
+// colons outside strings. A parsed document with fewer members had a name written twice in
+// one object, and its parser kept only one of the values.
+std::size_t count_members(std::string_view json_text);
 
 // `text` with the bytes of `span` replaced by `value_json`.
 std::string replace_span(std::string_view text, TextSpan span, std::string_view value_json);

@@ -229,18 +229,38 @@ std::string serialize_request(const json::object& body, std::string_view model) 
   return payload;
 }
 
+// Members of every object in `object`, itself included, at every depth.
+std::size_t members_in(const json::object& object);
+
+std::size_t members_in(const json::value& value) {
+  std::size_t count = 0;
+  if (const json::object* object = value.if_object()) {
+    count += members_in(*object);
+  } else if (const json::array* array = value.if_array()) {
+    for (const json::value& element : *array) {
+      count += members_in(element);
+    }
+  }
+  return count;
+}
+
+std::size_t members_in(const json::object& object) {
+  std::size_t count = object.size();
+  for (const json::key_value_pair& member : object) {
+    count += members_in(member.value());
+  }
+  return count;
+}
+
 // The request body to send: the client's own text where the request carries it, with only the
 // value of "model" replaced (or none, when it already names `model` as the upstream spells
-// it); else the body serialized into `storage`. The text is used only when it has one
-// "model" and no other top-level name twice, so that the upstream reads the same request
-// the gateway checked; within members, parsers keep the last of a repeated name, as
-// Boost.JSON did.
+// it); else the body serialized into `storage`. The text is used only when no object in it
+// names a member twice: the gateway checked and scanned the value its parser kept, and an
+// upstream whose parser kept the other one would read a request nobody checked.
 std::string_view request_payload(const ProviderRequest& request, std::string& storage) {
-  std::size_t members = 0;
-  const auto span = request.body_text.empty()
-                        ? std::nullopt
-                        : find_member_value(request.body_text, "model", &members);
-  if (!span || members != request.body->size()) {
+  const auto span =
+      request.body_text.empty() ? std::nullopt : find_member_value(request.body_text, "model");
+  if (!span || count_members(request.body_text) != members_in(*request.body)) {
     storage = serialize_request(*request.body, request.model);
     return storage;
   }

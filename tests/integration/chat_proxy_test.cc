@@ -106,6 +106,21 @@ TEST_F(ChatProxyTest, ARepeatedTopLevelNameIsSentOnceAsChecked) {
   EXPECT_EQ(sent.at("model"), "fake-model");
 }
 
+// The same deeper down: a message that names "content" twice was checked (and scanned by the
+// privacy guard) as its last value, so the other one must not reach the upstream, whose
+// parser might keep it instead.
+TEST_F(ChatProxyTest, ARepeatedNameInsideAMessageIsNotSentAsWritten) {
+  const auto response =
+      chat(R"({"model":"chat","messages":[{"role":"user","content":"unchecked words",)"
+           R"("content":"hello there friend"}]})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].body.find("unchecked"), std::string::npos) << requests[0].body;
+  const auto sent = json::parse(requests[0].body).as_object();
+  EXPECT_EQ(sent.at("messages").at(0).at("content"), "hello there friend");
+}
+
 // A stream asks the upstream for usage, which edits the request: it is rebuilt, with the
 // client's fields and the added option.
 TEST_F(ChatProxyTest, AnEditedStreamRequestIsRebuiltWithTheClientsFields) {

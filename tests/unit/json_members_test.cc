@@ -53,6 +53,17 @@ TEST(JsonMembersTest, GivesUpWhereItCouldBeWrong) {
   EXPECT_EQ(value_text("", "model"), "<none>");
 }
 
+TEST(JsonMembersTest, CountsMembersAtEveryDepthAndNoneInsideStrings) {
+  EXPECT_EQ(count_members("{}"), 0U);
+  EXPECT_EQ(count_members("[1, 2, {\"a\": [ {\"b\":1} ]}]"), 2U);
+  EXPECT_EQ(count_members(R"({"a:b":"c:d","e\":":{"f":":"}})"), 3U);
+  // A name written twice counts twice: the parsed document has one member fewer.
+  const std::string repeated = R"({"m":[{"role":"user","content":"x","content":"y"}]})";
+  EXPECT_EQ(count_members(repeated), 4U);
+  const boost::json::value parsed = boost::json::parse(repeated);
+  EXPECT_EQ(parsed.at("m").at(0).as_object().size(), 2U);
+}
+
 // Whatever the text, the replacement parses to what editing the parsed object gives.
 TEST(JsonMembersTest, ReplacementParsesToTheEditedObject) {
   const std::vector<std::string> answers = {
