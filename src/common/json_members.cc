@@ -108,6 +108,27 @@ std::size_t skip_value(std::string_view text, std::size_t at) {
   return at;
 }
 
+// Just past the quote that closes the string whose first byte is `at` (after its opening
+// quote): the first quote not escaped, i.e. not after an odd run of backslashes. `end` when
+// the string is not closed.
+const char* string_end(const char* at, const char* end) {
+  while (at < end) {
+    const auto* quote = static_cast<const char*>(std::memchr(at, '"', end - at));
+    if (quote == nullptr) {
+      return end;
+    }
+    const char* backslash = quote;
+    while (backslash > at && backslash[-1] == '\\') {
+      --backslash;
+    }
+    at = quote + 1;
+    if ((quote - backslash) % 2 == 0) {
+      return at;
+    }
+  }
+  return end;
+}
+
 }  // namespace
 
 std::optional<TextSpan> find_member_value(std::string_view object_text, std::string_view name) {
@@ -152,19 +173,19 @@ std::optional<TextSpan> find_member_value(std::string_view object_text, std::str
 }
 
 std::size_t count_members(std::string_view json_text) {
+  // Colons are counted a stretch at a time between strings (std::count is vectorized), and
+  // strings are skipped with memchr: both cost little per byte, where a loop that looked at
+  // every byte cost about 12 instructions a byte.
+  const char* at = json_text.data();
+  const char* const end = at + json_text.size();
   std::size_t count = 0;
-  for (std::size_t at = 0; at < json_text.size();) {
-    const char c = json_text[at];
-    if (c == '"') {
-      bool escaped = false;
-      at = skip_string(json_text, at, escaped);
-      if (at == kFailed) {
-        break;
-      }
-      continue;
+  while (at < end) {
+    const auto* quote = static_cast<const char*>(std::memchr(at, '"', end - at));
+    count += static_cast<std::size_t>(std::count(at, quote == nullptr ? end : quote, ':'));
+    if (quote == nullptr) {
+      break;
     }
-    count += c == ':' ? 1 : 0;
-    ++at;
+    at = string_end(quote + 1, end);
   }
   return count;
 }
