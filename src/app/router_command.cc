@@ -71,10 +71,8 @@ std::optional<std::shared_ptr<const router::WordVectors>> read_word_vectors(
   std::set<std::string> words;
   for (const LabelledQuery& query : training) {
     const std::string normalized = router::normalize_text(query.text, false);
-    for (std::size_t begin = 0; begin < normalized.size();) {
-      const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
-      words.emplace(normalized.substr(begin, end - begin));
-      begin = end + 1;
+    for (const std::string_view word : router::split_words(normalized)) {
+      words.emplace(word);
     }
   }
   vector_options.also_keep.assign(words.begin(), words.end());

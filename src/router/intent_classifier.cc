@@ -167,16 +167,12 @@ void add_vector_features(const WordVectors& vectors, float vector_weight, float 
     return;
   }
   // Scaled like the word group: by one over the root of the text's word count.
-  const std::size_t words =
-      static_cast<std::size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
-  const float scale = neighbour_weight / std::sqrt(static_cast<float>(words));
-  for (std::size_t begin = 0; begin < normalized.size();) {
-    const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
-    for (const Neighbour& n :
-         vectors.neighbours(std::string_view(normalized).substr(begin, end - begin))) {
+  const std::vector<std::string_view> words = split_words(normalized);
+  const float scale = neighbour_weight / std::sqrt(static_cast<float>(words.size()));
+  for (const std::string_view word : words) {
+    for (const Neighbour& n : vectors.neighbours(word)) {
       out.push_back({word_unigram_key(vectors.word(n.word)), n.similarity * scale});
     }
-    begin = end + 1;
   }
 }
 
@@ -227,6 +223,8 @@ QuerySplit split_queries(std::span<const LabelledQuery> queries, double share, s
   return split;
 }
 
+namespace {
+
 // A copy of options.word_vectors whose words are linked to their neighbours among the words
 // the queries use more than once (a word seen once says little about its intent), digits
 // aside (the classifier's own features fold them); null without vectors.
@@ -242,10 +240,8 @@ std::shared_ptr<const WordVectors> linked_vectors(std::span<const LabelledQuery>
   std::map<std::string, std::size_t, std::less<>> counts;
   for (const LabelledQuery& query : queries) {
     const std::string normalized = normalize_text(query.text, false);
-    for (std::size_t begin = 0; begin < normalized.size();) {
-      const std::size_t end = std::min(normalized.find(' ', begin), normalized.size());
-      ++counts[normalized.substr(begin, end - begin)];
-      begin = end + 1;
+    for (const std::string_view word : split_words(normalized)) {
+      ++counts[std::string(word)];
     }
   }
   std::vector<std::string> candidates;
@@ -258,6 +254,8 @@ std::shared_ptr<const WordVectors> linked_vectors(std::span<const LabelledQuery>
   vectors->link_neighbours(candidates, options.neighbours, options.neighbour_similarity);
   return vectors;
 }
+
+}  // namespace
 
 // Training state shared by the cross-fitted folds and the final model.
 class IntentTrainer {

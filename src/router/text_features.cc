@@ -51,21 +51,6 @@ bool is_ascii_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-// The words of normalized text, as views into it.
-std::vector<std::string_view> split_words(std::string_view normalized) {
-  std::vector<std::string_view> words;
-  std::size_t begin = 0;
-  while (begin < normalized.size()) {
-    std::size_t end = normalized.find(' ', begin);
-    if (end == std::string_view::npos) {
-      end = normalized.size();
-    }
-    words.push_back(normalized.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return words;
-}
-
 // Every occurrence of a group carries weight / sqrt(count), from `first` on.
 void scale_group(std::vector<Feature>& out, std::size_t first, float weight) {
   const std::size_t count = out.size() - first;
@@ -79,6 +64,20 @@ void scale_group(std::vector<Feature>& out, std::size_t first, float weight) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> split_words(std::string_view normalized) {
+  std::vector<std::string_view> words;
+  std::size_t begin = 0;
+  while (begin < normalized.size()) {
+    std::size_t end = normalized.find(' ', begin);
+    if (end == std::string_view::npos) {
+      end = normalized.size();
+    }
+    words.push_back(normalized.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return words;
+}
 
 std::uint64_t word_unigram_key(std::string_view word) {
   return key_of(mix(kWordSeed * kGolden + word_hash(word)) + 1);

@@ -61,6 +61,9 @@ std::uint64_t word_unigram_key(std::string_view word);
 // leading or trailing space.
 std::string normalize_text(std::string_view text, bool fold_digits = true);
 
+// The words of normalized text, as views into it.
+std::vector<std::string_view> split_words(std::string_view normalized);
+
 class TextFeaturizer {
  public:
   explicit TextFeaturizer(FeatureOptions options = {});
