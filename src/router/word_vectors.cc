@@ -90,7 +90,6 @@ Result<WordVectors, std::string> WordVectors::read_text(const std::string& path,
   WordVectors vectors;
   std::vector<std::size_t> ranks;  // of each kept word, 1 for the first line
   std::vector<float> numbers;
-  std::vector<float> kept_values;  // as read, until the weights are known
   std::string line;
   std::size_t rank = 0;
   for (std::size_t number = 1; std::getline(file, line); ++number) {
@@ -117,7 +116,7 @@ Result<WordVectors, std::string> WordVectors::read_text(const std::string& path,
     ++rank;
     if ((options.max_words == 0 || rank <= options.max_words) ||
         also_keep.contains(std::string(word))) {
-      vectors.push(word, numbers, 1.0F);
+      vectors.push(word, numbers);
       ranks.push_back(rank);
     }
   }
@@ -136,7 +135,7 @@ Result<WordVectors, std::string> WordVectors::read_text(const std::string& path,
   return vectors;
 }
 
-void WordVectors::push(std::string_view word, std::span<const float> vector, float weight) {
+void WordVectors::push(std::string_view word, std::span<const float> vector) {
   if (offsets_.empty()) {
     offsets_.push_back(0);
   }
@@ -150,7 +149,7 @@ void WordVectors::push(std::string_view word, std::span<const float> vector, flo
   for (const float v : vector) {
     values_.push_back(static_cast<std::int8_t>(std::lround(v / step)));
   }
-  scales_.push_back(step * weight);
+  scales_.push_back(step);
 }
 
 void WordVectors::build_table() {

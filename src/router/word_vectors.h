@@ -86,7 +86,8 @@ class WordVectors {
  private:
   // Adds `weight` times the vector of word `index` to `out`.
   void add_scaled(std::size_t index, float weight, std::span<float> out) const;
-  void push(std::string_view word, std::span<const float> vector, float weight);
+  // Appends `word` with `vector` on the int8 grid, weighted 1.
+  void push(std::string_view word, std::span<const float> vector);
   void build_table();
   Result<bool, std::string> read_neighbours(ByteReader& in);
   // The index of `word`, or -1.
