@@ -291,7 +291,8 @@ void LinearModel::assign(const std::vector<std::uint64_t>& keys, const std::vect
       }
     }
     const std::size_t kept = weights_.size() - first;
-    if (kept<classes&& static_cast<float>(kept)> whole_row_share * static_cast<float>(classes)) {
+    const float kept_share = static_cast<float>(kept) / static_cast<float>(classes);
+    if (kept < classes && kept_share > whole_row_share) {
       weight_classes_.resize(first);
       weights_.resize(first);
       for (std::size_t c = 0; c < classes; ++c) {
