@@ -158,12 +158,6 @@ struct IntentScore {
   double oos_recall() const;
 };
 
-// Appends the features of `text`'s word vector, each dimension scaled by `vector_weight`,
-// and for each word its neighbours' unigrams, scaled by their similarity and
-// `neighbour_weight`; nothing for words `vectors` does not know.
-void add_vector_features(const WordVectors& vectors, float vector_weight, float neighbour_weight,
-                         std::string_view text, std::vector<Feature>& out);
-
 // Scores `classifier` on `queries`; a query whose label equals `oos_label` is out of scope.
 IntentScore evaluate(const IntentClassifier& classifier, std::span<const LabelledQuery> queries,
                      std::string_view oos_label);

@@ -71,6 +71,20 @@ float dot_product(const float* a, const float* b, std::size_t size) {
   return total;
 }
 
+// `v` scaled to length 1; left as it is when it is all zeros.
+void scale_to_unit_length(std::span<float> v) {
+  float norm = 0;
+  for (const float x : v) {
+    norm += x * x;
+  }
+  if (norm > 0) {
+    const float inverse = 1.0F / std::sqrt(norm);
+    for (float& x : v) {
+      x *= inverse;
+    }
+  }
+}
+
 // A word2vec text file starts with "count dimensions"; a vector line has many more fields.
 bool is_count_header(std::string_view word, const std::vector<float>& numbers) {
   return numbers.size() == 1 && !word.empty() &&
@@ -190,30 +204,17 @@ void WordVectors::add_scaled(std::size_t index, float weight, std::span<float> o
   }
 }
 
-std::size_t WordVectors::text_vector(std::string_view normalized, std::span<float> out) const {
+std::size_t WordVectors::text_vector(std::span<const std::string_view> words,
+                                     std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0F);
   std::size_t known = 0;
-  for (std::size_t begin = 0; begin < normalized.size();) {
-    std::size_t end = normalized.find(' ', begin);
-    if (end == std::string_view::npos) {
-      end = normalized.size();
-    }
-    if (const std::int64_t index = find(normalized.substr(begin, end - begin)); index >= 0) {
+  for (const std::string_view word : words) {
+    if (const std::int64_t index = find(word); index >= 0) {
       add_scaled(static_cast<std::size_t>(index), 1.0F, out);
       ++known;
     }
-    begin = end + 1;
   }
-  float norm = 0;
-  for (const float v : out) {
-    norm += v * v;
-  }
-  if (norm > 0) {
-    const float inverse = 1.0F / std::sqrt(norm);
-    for (float& v : out) {
-      v *= inverse;
-    }
-  }
+  scale_to_unit_length(out);
   return known;
 }
 
@@ -226,14 +227,7 @@ void WordVectors::link_neighbours(std::span<const std::string> candidates, std::
   const auto unit_vector = [&](std::size_t index, std::span<float> out) {
     std::fill(out.begin(), out.end(), 0.0F);
     add_scaled(index, 1.0F, out);
-    float norm = 0;
-    for (const float v : out) {
-      norm += v * v;
-    }
-    const float inverse = norm > 0 ? 1.0F / std::sqrt(norm) : 0.0F;
-    for (float& v : out) {
-      v *= inverse;
-    }
+    scale_to_unit_length(out);
   };
   for (const std::string& candidate : candidates) {
     if (const std::int64_t index = find(candidate); index >= 0) {

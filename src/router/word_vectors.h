@@ -16,7 +16,7 @@
 // Example:
 //   auto vectors = WordVectors::read_text("glove.txt", {.max_words = 100000});
 //   std::vector<float> v(vectors->dimensions());
-//   vectors->text_vector("how do i reset my pin", v);
+//   vectors->text_vector(split_words("how do i reset my pin"), v);
 //
 // Thread safety: immutable once read; text_vector() may run on many threads at once.
 #pragma once
@@ -63,10 +63,9 @@ class WordVectors {
   bool empty() const { return scales_.empty(); }
   bool contains(std::string_view word) const { return find(word) >= 0; }
 
-  // The unit-length weighted sum of the vectors of the words of `normalized` (space
-  // separated), into `out` (dimensions() long); zeros when no word is known. Returns how
-  // many words were known.
-  std::size_t text_vector(std::string_view normalized, std::span<float> out) const;
+  // The unit-length weighted sum of the vectors of `words`, into `out` (dimensions() long);
+  // zeros when no word is known. Returns how many words were known.
+  std::size_t text_vector(std::span<const std::string_view> words, std::span<float> out) const;
 
   // Links every word to its `count` nearest words among `candidates` (those of them the table
   // has) whose cosine similarity is at least `min_similarity`, the word itself excepted. A

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "router/intent_classifier.h"
+#include "router/text_features.h"
 #include "router_test_support.h"
 
 namespace switchyard::router {
@@ -85,8 +86,8 @@ TEST(WordVectors, TextVectorIsUnitLengthAndWeighsCommonWordsDown) {
   ASSERT_TRUE(uniform.ok()) << uniform.error();
   std::vector<float> v(4);
   std::vector<float> flat(4);
-  EXPECT_EQ(weighted->text_vector("the cash and the aircraft", v), 4U);
-  EXPECT_EQ(uniform->text_vector("the cash and the aircraft", flat), 4U);
+  EXPECT_EQ(weighted->text_vector(split_words("the cash and the aircraft"), v), 4U);
+  EXPECT_EQ(uniform->text_vector(split_words("the cash and the aircraft"), flat), 4U);
   EXPECT_NEAR(norm(v), 1.0F, 1e-5F);
   EXPECT_NEAR(norm(flat), 1.0F, 1e-5F);
   // "the" is the most frequent word: weighted by frequency, its noise axis counts for less
@@ -95,7 +96,7 @@ TEST(WordVectors, TextVectorIsUnitLengthAndWeighsCommonWordsDown) {
   EXPECT_GT(v[0], flat[0]);
   EXPECT_GT(v[1], flat[1]);
 
-  EXPECT_EQ(weighted->text_vector("nothing known here", v), 0U);
+  EXPECT_EQ(weighted->text_vector(split_words("nothing known here"), v), 0U);
   EXPECT_EQ(norm(v), 0.0F);
 }
 
@@ -135,8 +136,8 @@ TEST(WordVectors, WriteAndReadGiveTheSameTable) {
   EXPECT_TRUE(in.at_end());
   std::vector<float> a(4);
   std::vector<float> b(4);
-  vectors->text_vector("cash for a tune", a);
-  copy->text_vector("cash for a tune", b);
+  vectors->text_vector(split_words("cash for a tune"), a);
+  copy->text_vector(split_words("cash for a tune"), b);
   EXPECT_EQ(a, b);
   ASSERT_EQ(copy->neighbours("tune").size(), 1U);
   EXPECT_EQ(copy->word(copy->neighbours("tune")[0].word), "song");
